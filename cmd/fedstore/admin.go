@@ -1,0 +1,6 @@
+package main
+
+import "github.com/spf13/cobra"
+
+// Placeholder; the admin helper replaces this file.
+func addAdminCommands(root *cobra.Command) {}
