@@ -23,4 +23,7 @@ var (
 	ErrInvalidPartOrder = errors.New("parts not in ascending order")
 	ErrEntityTooSmall   = errors.New("part smaller than the minimum allowed size")
 	ErrEntityTooLarge   = errors.New("object larger than the maximum allowed size")
+	// ErrChecksumAlgorithm: an unknown checksum algorithm (CreateMultipartUpload),
+	// or one without a composite form (CompositeChecksum).
+	ErrChecksumAlgorithm = errors.New("unsupported checksum algorithm")
 )

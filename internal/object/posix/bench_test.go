@@ -1,0 +1,66 @@
+package posix
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"testing"
+
+	"github.com/fedstore/fedstore/internal/object"
+)
+
+func benchBackend(b *testing.B) *Backend {
+	b.Helper()
+	be, err := New(b.TempDir(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := be.CreateBucket(b.Context(), "bench"); err != nil {
+		b.Fatal(err)
+	}
+	return be
+}
+
+func benchPut(b *testing.B, size int) {
+	be := benchBackend(b)
+	data := bytes.Repeat([]byte("x"), size)
+	b.SetBytes(int64(size))
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		key := fmt.Sprintf("dir%d/obj%d", i%16, i)
+		i++
+		if _, err := be.PutObject(b.Context(), "bench", key, bytes.NewReader(data), object.PutOptions{Size: int64(size)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkPut4KiB(b *testing.B) { benchPut(b, 4<<10) }
+func BenchmarkPut1MiB(b *testing.B) { benchPut(b, 1<<20) }
+
+func BenchmarkGet4KiB(b *testing.B) {
+	be := benchBackend(b)
+	data := bytes.Repeat([]byte("x"), 4<<10)
+	for i := range 64 {
+		if _, err := be.PutObject(b.Context(), "bench", fmt.Sprintf("obj%d", i), bytes.NewReader(data), object.PutOptions{Size: int64(len(data))}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	buf := make([]byte, 8<<10)
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		o, err := be.GetObject(b.Context(), "bench", fmt.Sprintf("obj%d", i%64))
+		i++
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, err := io.ReadFull(o.Body, buf[:len(data)])
+		o.Body.Close()
+		if err != nil || n != len(data) {
+			b.Fatal(n, err)
+		}
+	}
+}

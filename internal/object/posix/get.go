@@ -1,0 +1,123 @@
+package posix
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"syscall"
+
+	"github.com/fedstore/fedstore/internal/object"
+)
+
+// openObject opens the object file at rel without following a final
+// symbolic link, and without blocking on a FIFO someone left there;
+// anything but a regular file is ErrNoSuchKey (checked by readMeta).
+func openObject(r *os.Root, bucket, key, rel string) (*os.File, error) {
+	f, err := r.OpenFile(rel, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.EISDIR) {
+			return nil, fmt.Errorf("%w: %s/%s", object.ErrNoSuchKey, bucket, key)
+		}
+		return nil, fmt.Errorf("posix: open %s/%s: %w", bucket, key, err)
+	}
+	return f, nil
+}
+
+// objectInfo opens rel, reads its metadata and closes it.
+func (b *Backend) objectInfo(r *os.Root, bucket, key, rel string) (object.ObjectInfo, error) {
+	f, err := openObject(r, bucket, key, rel)
+	if err != nil {
+		return object.ObjectInfo{}, err
+	}
+	defer f.Close()
+	return b.readMeta(f, bucket, key, rel)
+}
+
+// GetObject implements object.Backend: the metadata is read from the open
+// file, so Info describes exactly the bytes Body reads (a later PUT replaces
+// the directory entry, not this file).
+func (b *Backend) GetObject(ctx context.Context, bucket, key string) (*object.Object, error) {
+	rel, r, err := b.resolve(bucket, key)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	f, err := openObject(r, bucket, key, rel)
+	if err != nil {
+		return nil, err
+	}
+	info, err := b.readMeta(f, bucket, key, rel)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &object.Object{Info: info, Body: f}, nil
+}
+
+// HeadObject implements object.Backend.
+func (b *Backend) HeadObject(ctx context.Context, bucket, key string) (object.ObjectInfo, error) {
+	rel, r, err := b.resolve(bucket, key)
+	if err != nil {
+		return object.ObjectInfo{}, err
+	}
+	defer r.Close()
+	return b.objectInfo(r, bucket, key, rel)
+}
+
+// resolve opens the bucket and maps the key. An invalid key cannot exist, so
+// reads of it answer ErrNoSuchKey (wrapping the reason).
+func (b *Backend) resolve(bucket, key string) (string, *os.Root, error) {
+	r, err := b.openBucket(bucket)
+	if err != nil {
+		return "", nil, err
+	}
+	rel, err := keyToPath(key)
+	if err != nil {
+		r.Close()
+		return "", nil, fmt.Errorf("%w: %v", object.ErrNoSuchKey, err) // only NoSuchKey, as S3 answers
+	}
+	return rel, r, nil
+}
+
+// DeleteObject implements object.Backend: it removes the file, its sidecar,
+// and then the parent directories that became empty, up to the bucket.
+func (b *Backend) DeleteObject(ctx context.Context, bucket, key string) error {
+	r, err := b.openBucket(bucket)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	rel, err := keyToPath(key)
+	if err != nil {
+		return nil // cannot exist
+	}
+	fi, err := r.Lstat(rel)
+	if err != nil || !fi.Mode().IsRegular() {
+		return nil // missing, or not an object (a directory is a prefix)
+	}
+	if err := r.Remove(rel); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("posix: delete %s/%s: %w", bucket, key, err)
+	}
+	b.removeSidecar(bucket, rel, identityOf(fi).ino)
+	dir := path.Dir(rel)
+	if d, err := r.Open(dirOrDot(dir)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	for ; dir != "." && dir != "/"; dir = path.Dir(dir) {
+		if r.Remove(dir) != nil {
+			break
+		}
+	}
+	return nil
+}
+
+func dirOrDot(d string) string {
+	if d == "" {
+		return "."
+	}
+	return d
+}

@@ -1,0 +1,255 @@
+package posix
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/fedstore/fedstore/internal/object"
+)
+
+const (
+	// MaxObjectSize is S3's largest object.
+	MaxObjectSize = 5 << 40
+	// MaxPartSize is S3's largest part.
+	MaxPartSize = 5 << 30
+	// commitRetries bounds the retries when a concurrent delete removes the
+	// (empty) parent directory between its creation and the rename.
+	commitRetries = 16
+)
+
+// ctxReader stops a copy when the context is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// copyBody streams body into f while hashing it, and checks the declared size
+// (-1: unknown), the limit and the expected MD5. It returns the size and MD5.
+func copyBody(ctx context.Context, f *os.File, body io.Reader, size, limit int64, wantMD5 []byte) (int64, []byte, error) {
+	if size > limit {
+		return 0, nil, fmt.Errorf("%w: %d bytes, the limit is %d", object.ErrEntityTooLarge, size, limit)
+	}
+	if wantMD5 != nil && len(wantMD5) != md5.Size {
+		return 0, nil, fmt.Errorf("%w: Content-MD5 has %d bytes, not 16", object.ErrBadDigest, len(wantMD5))
+	}
+	h := md5.New()
+	max := limit
+	if size >= 0 {
+		max = size
+	}
+	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(ctxReader{ctx, body}, max+1))
+	if err != nil {
+		return 0, nil, fmt.Errorf("posix: reading body: %w", err)
+	}
+	switch {
+	case size >= 0 && n < size:
+		return 0, nil, fmt.Errorf("%w: got %d of %d bytes", object.ErrIncompleteBody, n, size)
+	case size >= 0 && n > size:
+		return 0, nil, fmt.Errorf("%w: body is longer than the declared %d bytes", object.ErrIncompleteBody, size)
+	case n > limit:
+		return 0, nil, fmt.Errorf("%w: over %d bytes", object.ErrEntityTooLarge, limit)
+	}
+	sum := h.Sum(nil)
+	if wantMD5 != nil && !bytes.Equal(sum, wantMD5) {
+		return 0, nil, fmt.Errorf("%w: computed %x, declared %x", object.ErrBadDigest, sum, wantMD5)
+	}
+	return n, sum, nil
+}
+
+// PutObject implements object.Backend.
+func (b *Backend) PutObject(ctx context.Context, bucket, key string, body io.Reader, opts object.PutOptions) (object.ObjectInfo, error) {
+	rel, err := keyToPath(key)
+	if err != nil {
+		return object.ObjectInfo{}, err
+	}
+	r, err := b.openBucket(bucket)
+	if err != nil {
+		return object.ObjectInfo{}, err
+	}
+	defer r.Close()
+	f, err := b.createTemp()
+	if err != nil {
+		return object.ObjectInfo{}, err
+	}
+	defer discardTemp(f) // after a successful rename, the Remove fails harmlessly
+	n, sum, err := copyBody(ctx, f, body, opts.Size, MaxObjectSize, opts.ContentMD5)
+	if err != nil {
+		return object.ObjectInfo{}, err
+	}
+	rec := metaRecord{Version: 1, ETag: object.ETagFromMD5(sum), Size: n, Metadata: opts.Metadata}
+	if opts.Checksum != nil {
+		rec.Checksum = opts.Checksum()
+	}
+	return b.commit(ctx, r, bucket, key, rel, f, &rec)
+}
+
+// commit makes the fully written temp file f the object at rel: fsync, the
+// metadata, the rename into place (creating parent directories) and the fsync
+// of the directory.
+func (b *Backend) commit(ctx context.Context, r *os.Root, bucket, key, rel string, f *os.File, rec *metaRecord) (object.ObjectInfo, error) {
+	if err := f.Sync(); err != nil {
+		return object.ObjectInfo{}, fmt.Errorf("posix: sync: %w", err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return object.ObjectInfo{}, fmt.Errorf("posix: stat: %w", err)
+	}
+	id := identityOf(fi)
+	rec.MtimeNs = id.mtimeNs
+	useXattr := b.xattr
+	raw, err := json.Marshal(rec)
+	if err != nil {
+		return object.ObjectInfo{}, fmt.Errorf("posix: metadata: %w", err)
+	}
+	if useXattr {
+		if err := setXattr(f, raw); err != nil {
+			if !xattrTooBig(err) {
+				return object.ObjectInfo{}, err
+			}
+			useXattr = false
+		}
+	}
+	if !useXattr {
+		rec.Ino = id.ino
+		if raw, err = json.Marshal(rec); err != nil {
+			return object.ObjectInfo{}, fmt.Errorf("posix: metadata: %w", err)
+		}
+		if err := b.writeFileAtomic(b.sidecarFile(bucket, rel, id.ino), raw); err != nil {
+			return object.ObjectInfo{}, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		b.removeSidecar(bucket, rel, id.ino)
+		return object.ObjectInfo{}, fmt.Errorf("posix: %w", err)
+	}
+	var oldIno uint64
+	if fi, err := r.Lstat(rel); err == nil && fi.Mode().IsRegular() {
+		oldIno = identityOf(fi).ino
+	}
+	if err := b.renameInto(r, rel, f.Name()); err != nil {
+		b.removeSidecar(bucket, rel, id.ino)
+		return object.ObjectInfo{}, err
+	}
+	if oldIno != 0 && oldIno != id.ino {
+		b.removeSidecar(bucket, rel, oldIno) // the replaced file's, if it had one
+	}
+	info := object.ObjectInfo{
+		Bucket: bucket, Key: key, Size: rec.Size, ETag: rec.ETag, LastModified: id.mtime.UTC(),
+		Metadata: rec.Metadata, Checksum: rec.Checksum, PartsCount: rec.PartsCount,
+	}
+	if info.Metadata.ContentType == "" {
+		info.Metadata.ContentType = defaultContentType
+	}
+	return info, nil
+}
+
+// renameInto renames the file tmpName to rel inside the bucket, creating the
+// parent directories, and fsyncs the directory.
+func (b *Backend) renameInto(r *os.Root, rel, tmpName string) error {
+	dir, base := path.Split(rel)
+	removedDir := false
+	for attempt := 0; ; attempt++ {
+		parent, err := ensureDir(r, dir)
+		if err != nil {
+			return err
+		}
+		err = unix.Renameat(unix.AT_FDCWD, tmpName, int(parent.Fd()), base)
+		if err == nil {
+			err = parent.Sync()
+			parent.Close()
+			if err != nil {
+				return fmt.Errorf("posix: sync dir: %w", err)
+			}
+			return nil
+		}
+		parent.Close()
+		switch {
+		case errors.Is(err, syscall.ENOENT) && attempt < commitRetries:
+			continue // a concurrent delete removed the empty parent
+		case errors.Is(err, syscall.EISDIR) || errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST):
+			// The target is a directory: fine only if it holds no keys.
+			if !removedDir && removeEmptyDirs(r, rel) == nil && r.Remove(rel) == nil {
+				removedDir = true
+				continue
+			}
+			return fmt.Errorf("%w: %q is a prefix of other keys", object.ErrKeyConflict, pathToKey(rel))
+		case errors.Is(err, syscall.ENOTDIR):
+			return fmt.Errorf("%w: a parent of %q is an object", object.ErrKeyConflict, pathToKey(rel))
+		default:
+			return fmt.Errorf("posix: rename into place: %w", err)
+		}
+	}
+}
+
+// ensureDir creates dir (slash-separated, "" for the bucket) and its parents
+// inside r, fsyncing the parent of each directory it creates, and opens it.
+func ensureDir(r *os.Root, dir string) (*os.File, error) {
+	dir = path.Clean("./" + dir)
+	for attempt := 0; ; attempt++ {
+		err := mkdirChain(r, dir)
+		if err == nil {
+			var d *os.File
+			d, err = r.OpenFile(dir, os.O_RDONLY|syscall.O_DIRECTORY, 0)
+			if err == nil {
+				return d, nil
+			}
+		}
+		switch {
+		case errors.Is(err, syscall.ENOENT) && attempt < commitRetries:
+			continue
+		case errors.Is(err, syscall.ENOTDIR) || errors.Is(err, fs.ErrExist) || errors.Is(err, syscall.ENOENT):
+			return nil, fmt.Errorf("%w: a parent of the key is an object", object.ErrKeyConflict)
+		default:
+			return nil, fmt.Errorf("posix: create directory %s: %w", dir, err)
+		}
+	}
+}
+
+func mkdirChain(r *os.Root, dir string) error {
+	if dir == "." {
+		return nil
+	}
+	cur := ""
+	for seg := range strings.SplitSeq(dir, "/") {
+		parent := cur
+		if cur == "" {
+			cur = seg
+		} else {
+			cur += "/" + seg
+		}
+		err := r.Mkdir(cur, 0o755)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if parent == "" {
+			parent = "."
+		}
+		if d, err := r.Open(parent); err == nil {
+			d.Sync()
+			d.Close()
+		}
+	}
+	return nil
+}
