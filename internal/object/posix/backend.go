@@ -43,6 +43,9 @@ type Backend struct {
 	randMu   sync.Mutex
 	log      *slog.Logger
 	locks    [256]sync.Mutex
+
+	retiredMu sync.Mutex
+	retired   []retiredSidecar // sidecars of replaced or deleted files, removed after a grace period
 }
 
 var _ object.Backend = (*Backend)(nil)

@@ -101,7 +101,7 @@ func (b *Backend) DeleteObject(ctx context.Context, bucket, key string) error {
 	if err := r.Remove(rel); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("posix: delete %s/%s: %w", bucket, key, err)
 	}
-	b.removeSidecar(bucket, rel, identityOf(fi).ino)
+	b.retireSidecar(bucket, rel, identityOf(fi).ino)
 	dir := path.Dir(rel)
 	if d, err := r.Open(dirOrDot(dir)); err == nil {
 		d.Sync()

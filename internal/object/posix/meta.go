@@ -158,9 +158,6 @@ func readSmallFile(name string) []byte {
 
 // writeFileAtomic writes data to name through a temp file, fsync and rename.
 func (b *Backend) writeFileAtomic(name string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		return fmt.Errorf("posix: %w", err)
-	}
 	f, err := b.createTemp()
 	if err != nil {
 		return err
@@ -174,11 +171,65 @@ func (b *Backend) writeFileAtomic(name string, data []byte) error {
 		return fmt.Errorf("posix: sync %s: %w", name, err)
 	}
 	f.Close()
-	if err := os.Rename(f.Name(), name); err != nil {
+	// A concurrent removeSidecar may delete the (empty) directory between
+	// MkdirAll and Rename: make it again and retry.
+	for attempt := 0; ; attempt++ {
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			os.Remove(f.Name())
+			return fmt.Errorf("posix: %w", err)
+		}
+		err := os.Rename(f.Name(), name)
+		if err == nil {
+			break
+		}
+		if errors.Is(err, fs.ErrNotExist) && attempt < commitRetries {
+			continue
+		}
 		os.Remove(f.Name())
 		return fmt.Errorf("posix: rename %s: %w", name, err)
 	}
 	return syncDir(filepath.Dir(name))
+}
+
+// sidecarGrace is how long the sidecar of a replaced or deleted file is kept:
+// a reader that opened the old file just before the rename still finds its
+// metadata. (Readers take metadata once, right after open.)
+const sidecarGrace = 10 * time.Second
+
+type retiredSidecar struct {
+	bucket, rel string
+	ino         uint64
+	at          time.Time
+}
+
+// retireSidecar schedules the sidecar of rel for inode ino for removal after
+// sidecarGrace, and removes those whose grace has passed. A crash leaves the
+// scheduled ones behind as orphans (harmless: keyed by an inode no file has).
+func (b *Backend) retireSidecar(bucket, rel string, ino uint64) {
+	if ino == 0 {
+		return
+	}
+	now := b.now()
+	b.retiredMu.Lock()
+	b.retired = append(b.retired, retiredSidecar{bucket: bucket, rel: rel, ino: ino, at: now})
+	var due []retiredSidecar
+	keep := b.retired[:0]
+	for _, r := range b.retired {
+		if now.Sub(r.at) >= sidecarGrace {
+			due = append(due, r)
+		} else {
+			keep = append(keep, r)
+		}
+	}
+	b.retired = keep
+	b.retiredMu.Unlock()
+	for _, r := range due {
+		// Inodes are reused: keep the sidecar if a live file has that inode again.
+		if fi, err := os.Lstat(filepath.Join(b.dir, r.bucket, filepath.FromSlash(r.rel))); err == nil && identityOf(fi).ino == r.ino {
+			continue
+		}
+		b.removeSidecar(r.bucket, r.rel, r.ino)
+	}
 }
 
 // removeSidecar removes the sidecar of rel for inode ino and its empty directories.

@@ -150,7 +150,7 @@ func (b *Backend) commit(ctx context.Context, r *os.Root, bucket, key, rel strin
 		return object.ObjectInfo{}, err
 	}
 	if oldIno != 0 && oldIno != id.ino {
-		b.removeSidecar(bucket, rel, oldIno) // the replaced file's, if it had one
+		b.retireSidecar(bucket, rel, oldIno) // the replaced file's, if it had one
 	}
 	info := object.ObjectInfo{
 		Bucket: bucket, Key: key, Size: rec.Size, ETag: rec.ETag, LastModified: id.mtime.UTC(),
