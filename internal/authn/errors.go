@@ -1,26 +1,33 @@
 package authn
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/fedstore/fedstore/internal/sigv4"
+)
 
 // Errors returned by Authenticate and by reads of Result.Body. The S3 API maps
 // each to its wire code (the name after Err) in one table; errors are wrapped
 // with %w and a precise reason, e.g. fmt.Errorf("%w: ...", ErrSignatureDoesNotMatch).
+//
+// The protocol-level ones are package sigv4's sentinels under the same name,
+// so errors.Is works whichever package an error came from.
 var (
-	ErrAccessDenied                      = errors.New("access denied") // e.g. presigned URL expired
-	ErrSignatureDoesNotMatch             = errors.New("the request signature we calculated does not match the signature you provided")
-	ErrAuthorizationHeaderMalformed      = errors.New("the authorization header is malformed")
-	ErrAuthorizationQueryParametersError = errors.New("error parsing the X-Amz-Credential parameter")
+	ErrAccessDenied                      = sigv4.ErrAccessDenied // e.g. presigned URL expired
+	ErrSignatureDoesNotMatch             = sigv4.ErrSignatureDoesNotMatch
+	ErrAuthorizationHeaderMalformed      = sigv4.ErrAuthorizationHeaderMalformed
+	ErrAuthorizationQueryParametersError = sigv4.ErrAuthorizationQueryParametersError
 	ErrInvalidAccessKeyId                = errors.New("the AWS access key id you provided does not exist in our records")
-	ErrRequestTimeTooSkewed              = errors.New("the difference between the request time and the current time is too large")
+	ErrRequestTimeTooSkewed              = sigv4.ErrRequestTimeTooSkewed
 	ErrExpiredToken                      = errors.New("the provided token has expired")
 	ErrInvalidToken                      = errors.New("the provided token is malformed or otherwise invalid")
-	ErrMissingSecurityHeader             = errors.New("your request was missing a required header")
-	ErrXAmzContentSHA256Mismatch         = errors.New("the provided 'x-amz-content-sha256' header does not match what was computed")
-	ErrBadDigest                         = errors.New("the checksum you specified did not match the calculated checksum")
-	ErrInvalidDigest                     = errors.New("the content-md5 or checksum you specified is not valid")
-	ErrIncompleteBody                    = errors.New("you did not provide the number of bytes specified by the content-length header")
-	ErrInvalidRequest                    = errors.New("invalid request")
-	ErrInvalidArgument                   = errors.New("invalid argument")
-	ErrMissingContentLength              = errors.New("you must provide the content-length http header")
-	ErrNotImplemented                    = errors.New("a header you provided implies functionality that is not implemented")
+	ErrMissingSecurityHeader             = sigv4.ErrMissingSecurityHeader
+	ErrXAmzContentSHA256Mismatch         = sigv4.ErrXAmzContentSHA256Mismatch
+	ErrBadDigest                         = sigv4.ErrBadDigest
+	ErrInvalidDigest                     = sigv4.ErrInvalidDigest
+	ErrIncompleteBody                    = sigv4.ErrIncompleteBody
+	ErrInvalidRequest                    = sigv4.ErrInvalidRequest
+	ErrInvalidArgument                   = sigv4.ErrInvalidArgument
+	ErrMissingContentLength              = sigv4.ErrMissingContentLength
+	ErrNotImplemented                    = sigv4.ErrNotImplemented
 )
