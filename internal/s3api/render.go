@@ -1,0 +1,124 @@
+package s3api
+
+import (
+	"bytes"
+	"encoding/xml"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/fedstore/fedstore/internal/reqctx"
+)
+
+// response is what a handler returns; render writes it.
+type response struct {
+	status int         // 0 means 200
+	header http.Header // extra headers
+	xml    any         // an XML document, or
+	body   io.Reader   // a body (an *os.File or *io.LimitedReader of one is sent with sendfile)
+	closer io.Closer   // closed once body is sent (or not sent)
+	size   int64       // body length, -1 unknown
+}
+
+func (rs *response) close() {
+	if rs != nil && rs.closer != nil {
+		rs.closer.Close()
+	}
+}
+
+func (rs *response) setHeader(k, v string) {
+	if rs.header == nil {
+		rs.header = http.Header{}
+	}
+	rs.header.Set(k, v)
+}
+
+func xmlResponse(v any) *response { return &response{xml: v} }
+
+// render writes a response or an error: the one place that writes status,
+// headers and XML.
+func (h *handler) render(w http.ResponseWriter, r *http.Request, resp *response, err error) {
+	if err == nil {
+		var buf []byte
+		if resp.xml != nil {
+			if buf, err = marshalXML(resp.xml); err != nil {
+				resp.close()
+			}
+		}
+		if err == nil {
+			h.writeResponse(w, r, resp, buf)
+			return
+		}
+	}
+	resp.close()
+	info := reqctx.From(r.Context())
+	ae, known := toAPIError(err)
+	if !known {
+		h.log.ErrorContext(r.Context(), "s3 internal error",
+			"request_id", info.ID, "op", info.Op, "error", err.Error())
+	}
+	if r.Method == http.MethodHead {
+		w.WriteHeader(ae.code.status())
+		return
+	}
+	body, merr := marshalXML(errorDoc{
+		Code:      ae.code.name(),
+		Message:   ae.message,
+		Resource:  r.URL.Path,
+		RequestID: info.ID,
+	})
+	if merr != nil {
+		w.WriteHeader(http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/xml")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(ae.code.status())
+	_, _ = w.Write(body)
+}
+
+func (h *handler) writeResponse(w http.ResponseWriter, r *http.Request, resp *response, xmlBody []byte) {
+	for k, vs := range resp.header {
+		w.Header()[k] = vs
+	}
+	status := resp.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	switch {
+	case resp.xml != nil:
+		w.Header().Set("Content-Type", "application/xml")
+		w.Header().Set("Content-Length", strconv.Itoa(len(xmlBody)))
+		w.WriteHeader(status)
+		if r.Method != http.MethodHead {
+			_, _ = w.Write(xmlBody)
+		}
+	case resp.body != nil:
+		defer resp.close()
+		if resp.size >= 0 {
+			w.Header().Set("Content-Length", strconv.FormatInt(resp.size, 10))
+		}
+		w.WriteHeader(status)
+		if r.Method != http.MethodHead {
+			if _, err := io.Copy(w, resp.body); err != nil {
+				h.log.DebugContext(r.Context(), "s3 response body copy ended early",
+					"request_id", reqctx.From(r.Context()).ID, "error", err.Error())
+			}
+		}
+	default:
+		if w.Header().Get("Content-Length") == "" && status != http.StatusNoContent && status != http.StatusNotModified {
+			w.Header().Set("Content-Length", "0")
+		}
+		w.WriteHeader(status)
+	}
+}
+
+// marshalXML renders v as an XML document with the XML declaration.
+func marshalXML(v any) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(xml.Header)
+	if err := xml.NewEncoder(&b).Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
