@@ -124,6 +124,16 @@ func (h *handler) getBucketVersioning(rq *request) (*response, error) {
 	return xmlResponse(versioningConfiguration{Xmlns: s3Namespace}), nil
 }
 
+// getTagging reports an object's empty tag set: fedstore stores no tags (PUT
+// ?tagging is NotImplemented), but tools such as the AWS CLI v2 read an
+// object's tags before copying it.
+func (h *handler) getTagging(rq *request) (*response, error) {
+	if _, err := h.backend.HeadObject(rq.ctx, rq.bucket, rq.key); err != nil {
+		return nil, err
+	}
+	return xmlResponse(tagging{Xmlns: s3Namespace}), nil
+}
+
 // getACL (bucket or object) reports the only ACL fedstore has: the owner
 // holds FULL_CONTROL; access beyond that comes from IAM policies.
 func (h *handler) getACL(rq *request) (*response, error) {

@@ -100,6 +100,14 @@ func (e *testEnv) doInfo(t *testing.T, method, target string, body string, hdr .
 	r = r.WithContext(reqctx.With(r.Context(), info))
 	w := httptest.NewRecorder()
 	e.h.ServeHTTP(w, r)
+	// A client parsing the response canonicalises header names; do the same
+	// so tests can use Header().Get. TestUserMetadataLowerCase checks the raw names.
+	for k, v := range w.Header() {
+		if ck := http.CanonicalHeaderKey(k); ck != k {
+			delete(w.Header(), k)
+			w.Header()[ck] = v
+		}
+	}
 	return w, info
 }
 

@@ -50,6 +50,7 @@ func TestGoldenXMLResponses(t *testing.T) {
 		{"LocationConstraint", locationConstraint{Xmlns: s3Namespace, Location: "eu-west-1"}},
 		{"LocationConstraintUSEast1", locationConstraint{Xmlns: s3Namespace}},
 		{"VersioningConfiguration", versioningConfiguration{Xmlns: s3Namespace}},
+		{"Tagging", tagging{Xmlns: s3Namespace}},
 		{"AccessControlPolicy", func() any {
 			rs, _ := h.getACLDoc()
 			return rs

@@ -295,7 +295,8 @@ func objectHeaders(info object.ObjectInfo) http.Header {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		hdr.Set("X-Amz-Meta-"+k, info.Metadata.User[k])
+		// S3 sends user metadata names in lower case; Set would canonicalise them.
+		hdr["x-amz-meta-"+k] = []string{info.Metadata.User[k]}
 	}
 	if info.PartsCount > 0 {
 		hdr.Set("X-Amz-Mp-Parts-Count", strconv.Itoa(info.PartsCount))

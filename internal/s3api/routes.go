@@ -66,6 +66,7 @@ func routes() []route {
 		{op: "CopyObject", method: http.MethodPut, scope: scopeObject, header: "X-Amz-Copy-Source", action: "s3:PutObject", handler: (*handler).copyObject},
 		{op: "PutObject", method: http.MethodPut, scope: scopeObject, action: "s3:PutObject", handler: (*handler).putObject},
 		{op: "ListParts", method: http.MethodGet, scope: scopeObject, query: []string{"uploadId"}, action: "s3:ListMultipartUploadParts", handler: (*handler).listParts},
+		{op: "GetObjectTagging", method: http.MethodGet, scope: scopeObject, query: []string{"tagging"}, action: "s3:GetObjectTagging", handler: (*handler).getTagging},
 		{op: "GetObjectAcl", method: http.MethodGet, scope: scopeObject, query: []string{"acl"}, action: "s3:GetObjectAcl", handler: (*handler).getACL},
 		{op: "GetObject", method: http.MethodGet, scope: scopeObject, action: "s3:GetObject", handler: (*handler).getObject},
 		{op: "HeadObject", method: http.MethodHead, scope: scopeObject, action: "s3:GetObject", handler: (*handler).headObject},

@@ -57,7 +57,7 @@ func TestRouting(t *testing.T) {
 		{"GET", scopeBucket, "lifecycle", nil, "NotImplemented:lifecycle"},
 		{"GET", scopeBucket, "policy", nil, "NotImplemented:policy"},
 		{"GET", scopeBucket, "versions", nil, "NotImplemented:versions"},
-		{"GET", scopeObject, "tagging", nil, "NotImplemented:tagging"},
+		{"GET", scopeObject, "tagging", nil, "GetObjectTagging"},
 		{"GET", scopeObject, "partNumber=1", nil, "NotImplemented:partNumber"},
 		{"GET", scopeObject, "versionId=abc", nil, "NotImplemented:versionId"},
 		{"POST", scopeObject, "", nil, "MethodNotAllowed"},

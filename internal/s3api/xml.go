@@ -42,6 +42,14 @@ type locationConstraint struct {
 	Location string   `xml:",chardata"`
 }
 
+// tagging is GetObjectTagging's and GetBucketTagging's answer; TagSet is
+// always present (empty).
+type tagging struct {
+	XMLName xml.Name `xml:"Tagging"`
+	Xmlns   string   `xml:"xmlns,attr"`
+	TagSet  struct{} `xml:"TagSet"`
+}
+
 type versioningConfiguration struct {
 	XMLName xml.Name `xml:"VersioningConfiguration"`
 	Xmlns   string   `xml:"xmlns,attr"`
