@@ -1,0 +1,215 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeS3 accepts bucket creation, PUT and GET of objects, and checks what
+// the signer must have sent: a SigV4 Authorization for the key and region,
+// and x-amz-content-sha256 equal to the body's hash.
+type fakeS3 struct {
+	mu      sync.Mutex
+	objects map[string][]byte
+	bad     []string
+}
+
+func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	h := sha256.Sum256(body)
+	auth := r.Header.Get("Authorization")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential=AK/") || !strings.Contains(auth, "/us-east-1/s3/aws4_request") ||
+		!strings.Contains(auth, "x-amz-content-sha256") || r.Header.Get("X-Amz-Content-Sha256") != hex.EncodeToString(h[:]) {
+		f.bad = append(f.bad, r.Method+" "+r.URL.Path+" "+auth)
+		w.WriteHeader(http.StatusForbidden)
+		return
+	}
+	parts := strings.SplitN(strings.TrimPrefix(r.URL.Path, "/"), "/", 2)
+	switch {
+	case r.Method == http.MethodPut && len(parts) == 1:
+	case r.Method == http.MethodPut:
+		f.objects[r.URL.Path] = body
+	case r.Method == http.MethodGet:
+		b, ok := f.objects[r.URL.Path]
+		if !ok {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		_, _ = w.Write(b)
+	default:
+		w.WriteHeader(http.StatusMethodNotAllowed)
+	}
+}
+
+func startFake(t *testing.T, h http.Handler) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return "http://" + ln.Addr().String()
+}
+
+func TestRunAgainstFakeS3(t *testing.T) {
+	t.Parallel()
+	fake := &fakeS3{objects: map[string][]byte{}}
+	ops, err := ParseOps("get4k,put4k,put1m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Endpoint: startFake(t, fake), AccessKey: "AK", SecretKey: "SK", Bucket: "bench",
+		Duration: 300 * time.Millisecond, Concurrency: 3, Ops: ops, MaxOps: 200}
+	var progress bytes.Buffer
+	rep, err := Run(context.Background(), cfg, &progress, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fake.bad) > 0 {
+		t.Fatalf("badly signed requests: %q", fake.bad[:min(3, len(fake.bad))])
+	}
+	if len(rep.Results) != 6 || len(rep.Ratios) != 3 {
+		t.Fatalf("got %d results, %d ratios; want 6 and 3", len(rep.Results), len(rep.Ratios))
+	}
+	for _, r := range rep.Results {
+		if r.Ops == 0 || r.Errors != 0 || r.OpsPerSec <= 0 || r.P50Ms <= 0 || r.P99Ms < r.P50Ms {
+			t.Errorf("%s/%s: implausible result %+v", r.Op, r.Target, r)
+		}
+		if r.Ops > cfg.MaxOps {
+			t.Errorf("%s/%s: %d ops, over --max-ops %d", r.Op, r.Target, r.Ops, cfg.MaxOps)
+		}
+	}
+	// The key space stays bounded: 8 seeded GET objects, 16 keys per worker per PUT op.
+	if n := len(fake.objects); n > seedObjects+2*cfg.Concurrency*putKeysPerWorker {
+		t.Errorf("%d objects written; the key space should be bounded", n)
+	}
+	if !strings.Contains(progress.String(), "put1m") {
+		t.Errorf("no progress line for put1m:\n%s", progress.String())
+	}
+	var table bytes.Buffer
+	if err := rep.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"ops/s", "MiB/s", "p99", "fedstore/baseline ops/s", "get4k", "baseline"} {
+		if !strings.Contains(table.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, table.String())
+		}
+	}
+	out := filepath.Join(t.TempDir(), "r.json")
+	if err := rep.WriteJSONFile(out); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(out)
+	var back Report
+	if err := json.Unmarshal(b, &back); err != nil || len(back.Results) != 6 {
+		t.Fatalf("JSON round trip: %v, %d results", err, len(back.Results))
+	}
+}
+
+func TestRunOpCountsErrorsAndHonoursMaxOps(t *testing.T) {
+	t.Parallel()
+	failing := startFake(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "<Error><Code>SlowDown</Code></Error>", http.StatusServiceUnavailable)
+	}))
+	hc, err := newHTTPClient(2, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := Op{"get4k", "GET", 4096}
+	cfg := Config{Endpoint: failing, AccessKey: "AK", SecretKey: "SK", Bucket: "b", Region: "us-east-1"}
+	res := runOp(context.Background(), hc, newS3Target(cfg, newPayloads([]Op{op}), time.Now), op, 2, 5*time.Second, 25)
+	if res.Ops != 25 || res.Errors != 25 || res.OpsPerSec != 0 {
+		t.Fatalf("got ops=%d errors=%d ops/s=%.1f; want 25 failed requests and 0 ops/s", res.Ops, res.Errors, res.OpsPerSec)
+	}
+	if !strings.Contains(res.FirstError, "status 503") || !strings.Contains(res.FirstError, "SlowDown") {
+		t.Fatalf("first error %q does not describe the failure", res.FirstError)
+	}
+}
+
+func TestBaselineServesSizes(t *testing.T) {
+	t.Parallel()
+	ops := []Op{{"get4k", "GET", 4096}, {"put1m", "PUT", 1 << 20}}
+	b, err := StartBaseline(ops)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	hc, _ := newHTTPClient(1, "")
+	for _, op := range ops {
+		n, err := doOne(context.Background(), hc, baselineTarget{b: b}, op, 0, 0)
+		if err != nil || n != int64(op.Size) {
+			t.Fatalf("%s: %d bytes, %v; want %d", op.Name, n, err, op.Size)
+		}
+	}
+	if _, err := doOne(context.Background(), hc, baselineTarget{b: b}, Op{"get8k", "GET", 8192}, 0, 0); err == nil {
+		t.Fatal("GET of a size the baseline was not built for succeeded")
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	t.Parallel()
+	var s []time.Duration
+	for i := 1; i <= 100; i++ {
+		s = append(s, time.Duration(i)*time.Millisecond)
+	}
+	tests := []struct {
+		p    float64
+		in   []time.Duration
+		want time.Duration
+	}{
+		{0.50, s, 50 * time.Millisecond},
+		{0.99, s, 99 * time.Millisecond},
+		{1.00, s, 100 * time.Millisecond},
+		{0.50, s[:1], time.Millisecond},
+		{0.99, nil, 0},
+	}
+	for _, tc := range tests {
+		if got := percentile(tc.in, tc.p); got != tc.want {
+			t.Errorf("percentile(%d samples, %.2f) = %v, want %v", len(tc.in), tc.p, got, tc.want)
+		}
+	}
+}
+
+func TestParseStatus(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		in        string
+		rss, peak int64
+		wantErr   bool
+	}{
+		{"normal", "Name:\tfedstore\nVmHWM:\t   20480 kB\nVmRSS:\t   10240 kB\nThreads:\t9\n", 10 << 20, 20 << 20, false},
+		{"no rss", "Name:\tx\n", 0, 0, true},
+		{"bad unit", "VmRSS:\t 12 MB\n", 0, 0, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rss, peak, err := parseStatus(strings.NewReader(tc.in))
+			if (err != nil) != tc.wantErr || rss != tc.rss || peak != tc.peak {
+				t.Fatalf("parseStatus = %d, %d, %v; want %d, %d, err=%v", rss, peak, err, tc.rss, tc.peak, tc.wantErr)
+			}
+		})
+	}
+	rss, _, err := RSS(os.Getpid())
+	if err != nil || rss <= 0 {
+		t.Fatalf("RSS(self) = %d, %v", rss, err)
+	}
+}

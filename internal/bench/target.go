@@ -1,0 +1,186 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+)
+
+// Target builds the request for one iteration of an op.
+type Target interface {
+	// Name is "fedstore" or "baseline".
+	Name() string
+	// NewRequest returns the request worker w sends for its i-th iteration.
+	NewRequest(ctx context.Context, op Op, w, i int) (*http.Request, error)
+}
+
+// payloads holds one precomputed body (and its SHA-256) per object size.
+type payloads map[int]payload
+
+type payload struct {
+	data []byte
+	hash string // hex SHA-256
+}
+
+func newPayloads(ops []Op) payloads {
+	p := payloads{}
+	for _, op := range ops {
+		if _, ok := p[op.Size]; ok {
+			continue
+		}
+		b := make([]byte, op.Size)
+		for i := range b {
+			b[i] = byte(i*7 + i>>8) // deterministic, not all zero
+		}
+		h := sha256.Sum256(b)
+		p[op.Size] = payload{data: b, hash: hex.EncodeToString(h[:])}
+	}
+	return p
+}
+
+// Key-space bounds: GETs read seedObjects objects per op; each worker
+// overwrites at most putKeysPerWorker keys per op.
+const (
+	seedObjects      = 8
+	putKeysPerWorker = 16
+)
+
+func objectKey(op Op, w, i int) string {
+	if op.Method == http.MethodGet {
+		return fmt.Sprintf("%s/%d", op.Name, (w+i)%seedObjects)
+	}
+	return fmt.Sprintf("%s/w%03d-%02d", op.Name, w, i%putKeysPerWorker)
+}
+
+// s3Target signs requests for fedstore with SigV4 (signed payload hashes,
+// computed once per size).
+type s3Target struct {
+	endpoint string // no trailing slash
+	bucket   string
+	creds    aws.Credentials
+	region   string
+	signer   *v4.Signer
+	bodies   payloads
+	now      func() time.Time
+}
+
+func newS3Target(cfg Config, bodies payloads, now func() time.Time) *s3Target {
+	return &s3Target{
+		endpoint: strings.TrimSuffix(cfg.Endpoint, "/"),
+		bucket:   cfg.Bucket,
+		creds:    aws.Credentials{AccessKeyID: cfg.AccessKey, SecretAccessKey: cfg.SecretKey},
+		region:   cfg.Region,
+		signer:   v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true }),
+		bodies:   bodies,
+		now:      now,
+	}
+}
+
+func (s *s3Target) Name() string { return "fedstore" }
+
+func (s *s3Target) NewRequest(ctx context.Context, op Op, w, i int) (*http.Request, error) {
+	return s.request(ctx, op.Method, "/"+s.bucket+"/"+objectKey(op, w, i), op.Size)
+}
+
+// request signs method on path; for PUT the body is the payload of size.
+func (s *s3Target) request(ctx context.Context, method, path string, size int) (*http.Request, error) {
+	var body io.Reader
+	hash := emptyHash
+	if method == http.MethodPut && size > 0 {
+		p, ok := s.bodies[size]
+		if !ok {
+			return nil, fmt.Errorf("no payload of %d bytes", size)
+		}
+		body, hash = bytes.NewReader(p.data), p.hash
+	}
+	req, err := http.NewRequestWithContext(ctx, method, s.endpoint+path, body)
+	if err != nil {
+		return nil, fmt.Errorf("build %s %s: %w", method, path, err)
+	}
+	req.Header.Set("X-Amz-Content-Sha256", hash)
+	if err := s.signer.SignHTTP(ctx, s.creds, req, hash, "s3", s.region, s.now()); err != nil {
+		return nil, fmt.Errorf("sign %s %s: %w", method, path, err)
+	}
+	return req, nil
+}
+
+const emptyHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+// newHTTPClient is the one client both targets use.
+func newHTTPClient(concurrency int, caFile string) (*http.Client, error) {
+	tr := &http.Transport{
+		Proxy:               nil,
+		MaxIdleConns:        concurrency * 2,
+		MaxIdleConnsPerHost: concurrency * 2,
+		IdleConnTimeout:     30 * time.Second,
+		DisableCompression:  true,
+		ForceAttemptHTTP2:   false,
+		TLSHandshakeTimeout: 10 * time.Second,
+		WriteBufferSize:     64 << 10,
+		ReadBufferSize:      64 << 10,
+	}
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("read CA bundle: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("CA bundle %s: no PEM certificates", caFile)
+		}
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return &http.Client{Transport: tr, Timeout: 60 * time.Second}, nil
+}
+
+// prepare creates the bucket (an existing one is fine) and the objects the
+// GET ops read.
+func (s *s3Target) prepare(ctx context.Context, hc *http.Client, ops []Op) error {
+	req, err := s.request(ctx, http.MethodPut, "/"+s.bucket, 0)
+	if err != nil {
+		return err
+	}
+	if status, body, err := send(hc, req); err != nil {
+		return fmt.Errorf("create bucket %s: %w", s.bucket, err)
+	} else if status != http.StatusOK && !strings.Contains(body, "BucketAlreadyOwnedByYou") {
+		return fmt.Errorf("create bucket %s: status %d: %s", s.bucket, status, body)
+	}
+	for _, op := range ops {
+		if op.Method != http.MethodGet {
+			continue
+		}
+		for n := range seedObjects {
+			req, err := s.request(ctx, http.MethodPut, "/"+s.bucket+"/"+objectKey(op, n, 0), op.Size)
+			if err != nil {
+				return err
+			}
+			if status, body, err := send(hc, req); err != nil || status != http.StatusOK {
+				return fmt.Errorf("seed %s: status %d, %v: %s", req.URL.Path, status, err, body)
+			}
+		}
+	}
+	return nil
+}
+
+// send performs one setup request and returns status and a short body.
+func send(hc *http.Client, req *http.Request) (int, string, error) {
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	return resp.StatusCode, string(b), err
+}
