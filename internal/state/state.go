@@ -130,6 +130,9 @@ type Store interface {
 	// (fromRev 0: changes from now on), in revision order, until ctx is done; then
 	// the channel is closed. A watch that cannot continue (compaction, store closed)
 	// delivers nothing further and closes; Err-style failures at start are returned.
+	// Writers never wait for watchers: a watcher that falls too far behind has its
+	// channel closed while ctx is still live, and must reload with List and watch
+	// again from the revision List returned (+1).
 	Watch(ctx context.Context, prefix string, fromRev int64) (<-chan Event, error)
 	// Close releases the store. Watches end.
 	Close() error
