@@ -1,12 +1,123 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/fedstore/fedstore/internal/observe"
+	"github.com/fedstore/fedstore/internal/server"
 )
 
-// Placeholder; the server helper replaces this file.
+// Environment variables the server reads.
+const (
+	envRootUser     = "FEDSTORE_ROOT_USER"
+	envRootPassword = "FEDSTORE_ROOT_PASSWORD"
+)
+
+type serverFlags struct {
+	dataDir   string
+	address   string
+	tlsCert   string
+	tlsKey    string
+	state     string
+	region    string
+	domain    string
+	logFormat string
+	logLevel  string
+	dev       bool
+}
+
 func newServerCmd() *cobra.Command {
-	return &cobra.Command{Use: "server", Short: "Run the fedstore server", RunE: func(*cobra.Command, []string) error { return errors.New("not built yet") }}
+	return newServerCmdWithEnv(os.Getenv)
+}
+
+func newServerCmdWithEnv(getenv func(string) string) *cobra.Command {
+	var f serverFlags
+	cmd := &cobra.Command{
+		Use:   "server",
+		Short: "Run the fedstore server (S3, STS and admin API on one port)",
+		Long: `Run the fedstore server: the S3 API, the admin API (/_fedstore/admin/v1/),
+health checks (/health/live, /health/ready) and Prometheus metrics (/metrics),
+all on one address.
+
+Objects are plain files under the data directory (DATA/BUCKET/KEY); fedstore's
+own state lives in DATA/.fedstore.
+
+Root credentials come from FEDSTORE_ROOT_USER and FEDSTORE_ROOT_PASSWORD (both
+or neither; user at least 3 characters, password at least 8). Without them, the
+first start generates root credentials, stores them in
+DATA/.fedstore/root-credentials.json (mode 0600) and prints them once; later
+starts reuse them.
+
+The server prints "fedstore listening on URL" when it accepts requests, and on
+SIGINT or SIGTERM stops accepting, finishes in-flight requests (up to 30 s)
+and closes its state store.`,
+		Example: `  fedstore server --data /var/lib/fedstore
+  FEDSTORE_ROOT_USER=admin FEDSTORE_ROOT_PASSWORD=change-me-now fedstore server
+  fedstore server --address 0.0.0.0:9443 --tls-cert cert.pem --tls-key key.pem --log-format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runServer(cmd, f, getenv)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.dataDir, "data", "./data", "data directory: objects and fedstore's state")
+	fl.StringVar(&f.address, "address", server.DefaultAddress, "address to listen on (host:port; port 0 picks a free one)")
+	fl.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); serve HTTPS with --tls-key")
+	fl.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
+	fl.StringVar(&f.state, "state", server.StateBolt, "state store: bolt (embedded, in the data directory)")
+	fl.StringVar(&f.region, "region", server.DefaultRegion, "region the server signs for and reports")
+	fl.StringVar(&f.domain, "domain", "", "domain for virtual-hosted-style requests (BUCKET.DOMAIN)")
+	fl.StringVar(&f.logFormat, "log-format", observe.FormatText, "log format: text or json (logs go to stderr)")
+	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fl.BoolVar(&f.dev, "dev", false, "development mode with a built-in identity provider (not available yet)")
+	return cmd
+}
+
+func runServer(cmd *cobra.Command, f serverFlags, getenv func(string) string) error {
+	if f.dev {
+		return errors.New("--dev is not available yet")
+	}
+	log, err := observe.NewLogger(cmd.ErrOrStderr(), f.logFormat, f.logLevel)
+	if err != nil {
+		return fmt.Errorf("--log-format/--log-level: %w", err)
+	}
+	srv, err := server.New(server.Config{
+		DataDir:      f.dataDir,
+		Address:      f.address,
+		TLSCertFile:  f.tlsCert,
+		TLSKeyFile:   f.tlsKey,
+		State:        f.state,
+		Region:       f.region,
+		Domain:       f.domain,
+		RootUser:     getenv(envRootUser),
+		RootPassword: getenv(envRootPassword),
+		Logger:       log,
+		Stdout:       cmd.OutOrStdout(),
+		Version:      version,
+	})
+	if err != nil {
+		return err //nolint:wrapcheck // server errors already say what failed
+	}
+	ctx, stop := signal.NotifyContext(cmdContext(cmd), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		// After the first signal, a second one ends the process at once.
+		<-ctx.Done()
+		stop()
+	}()
+	return srv.Run(ctx) //nolint:wrapcheck // as above
+}
+
+func cmdContext(cmd *cobra.Command) context.Context {
+	if ctx := cmd.Context(); ctx != nil {
+		return ctx
+	}
+	return context.Background()
 }

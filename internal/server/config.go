@@ -1,0 +1,128 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/fedstore/fedstore/internal/rootcred"
+)
+
+// State store kinds accepted in Config.State.
+const (
+	StateBolt = "bolt"
+	StateEtcd = "etcd"
+)
+
+// Defaults used when a Config field is left zero.
+const (
+	DefaultAddress         = "127.0.0.1:9000"
+	DefaultRegion          = "us-east-1"
+	DefaultShutdownTimeout = 30 * time.Second
+	// DefaultMaxHeaderBytes bounds request headers; S3 itself allows 8 KiB of
+	// user metadata, SigV4 headers and presigned tokens fit well within this.
+	DefaultMaxHeaderBytes = 64 << 10
+)
+
+// ErrConfig marks a configuration error (bad flag or environment value).
+var ErrConfig = errors.New("invalid configuration")
+
+// Config is everything New needs. Zero values take the documented defaults.
+type Config struct {
+	// DataDir holds the objects (DATA/BUCKET/KEY) and fedstore's own files
+	// under DATA/.fedstore (state store, root credentials). Required.
+	DataDir string
+	// Address to listen on, host:port; port 0 picks a free port (see Addr).
+	Address string
+	// TLSCertFile and TLSKeyFile, both or neither: serve HTTPS (TLS >= 1.2).
+	TLSCertFile string
+	TLSKeyFile  string
+	// State names the state store implementation: "bolt" (default).
+	State string
+	// Region is the SigV4 region the server accepts and reports.
+	Region string
+	// Domain enables virtual-hosted-style addressing (BUCKET.Domain).
+	Domain string
+	// RootUser and RootPassword, both or neither (from FEDSTORE_ROOT_USER /
+	// FEDSTORE_ROOT_PASSWORD). Neither: load them from the data dir, or
+	// generate, store (0600) and print them once.
+	RootUser     string
+	RootPassword string
+
+	// Version is reported by the admin API ("dev" when empty).
+	Version string
+
+	// Logger receives structured logs; nil discards them.
+	Logger *slog.Logger
+	// Stdout receives what people read once: generated credentials and the
+	// "fedstore listening on URL" line. Nil discards it.
+	Stdout io.Writer
+	// Clock is the time source; nil means time.Now.
+	Clock func() time.Time
+	// Rand is the random source for request ids and generated credentials;
+	// nil means crypto/rand.
+	Rand io.Reader
+	// ShutdownTimeout bounds how long Run waits for in-flight requests after
+	// its context ends (default 30 s); then connections are closed.
+	ShutdownTimeout time.Duration
+}
+
+func (c *Config) applyDefaults() {
+	if c.Address == "" {
+		c.Address = DefaultAddress
+	}
+	if c.State == "" {
+		c.State = StateBolt
+	}
+	if c.Region == "" {
+		c.Region = DefaultRegion
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Stdout == nil {
+		c.Stdout = io.Discard
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = DefaultShutdownTimeout
+	}
+}
+
+func (c *Config) validate() error {
+	if c.DataDir == "" {
+		return fmt.Errorf("%w: the data directory (--data) must not be empty", ErrConfig)
+	}
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		return fmt.Errorf("%w: --tls-cert and --tls-key must be given together", ErrConfig)
+	}
+	switch c.State {
+	case StateBolt:
+	case StateEtcd:
+		return fmt.Errorf("%w: --state etcd is not available yet (use bolt)", ErrConfig)
+	default:
+		return fmt.Errorf("%w: unknown state store %q (want bolt)", ErrConfig, c.State)
+	}
+	return validateRootPair(c.RootUser, c.RootPassword)
+}
+
+// validateRootPair checks root credentials given through the environment,
+// with the same rules as stored ones (rootcred).
+func validateRootPair(user, password string) error {
+	switch {
+	case user == "" && password == "":
+		return nil
+	case user == "":
+		return fmt.Errorf("%w: %s is set but %s is not (set both or neither)", ErrConfig, rootcred.EnvPassword, rootcred.EnvUser)
+	case password == "":
+		return fmt.Errorf("%w: %s is set but %s is not (set both or neither)", ErrConfig, rootcred.EnvUser, rootcred.EnvPassword)
+	}
+	if err := (rootcred.Credentials{AccessKey: user, SecretKey: password}).Validate(); err != nil {
+		return fmt.Errorf("%w: %s / %s: %w", ErrConfig, rootcred.EnvUser, rootcred.EnvPassword, err)
+	}
+	return nil
+}

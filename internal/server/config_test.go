@@ -1,0 +1,79 @@
+package server
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestConfigValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		cfg     Config
+		wantErr string // "" = valid
+	}{
+		{name: "minimal", cfg: Config{DataDir: "d"}},
+		{name: "no data dir", cfg: Config{}, wantErr: "data directory"},
+		{name: "cert without key", cfg: Config{DataDir: "d", TLSCertFile: "c"}, wantErr: "--tls-cert and --tls-key"},
+		{name: "key without cert", cfg: Config{DataDir: "d", TLSKeyFile: "k"}, wantErr: "--tls-cert and --tls-key"},
+		{name: "etcd not yet", cfg: Config{DataDir: "d", State: "etcd"}, wantErr: "not available yet"},
+		{name: "unknown state", cfg: Config{DataDir: "d", State: "redis"}, wantErr: `unknown state store "redis"`},
+		{name: "root pair", cfg: Config{DataDir: "d", RootUser: "admin", RootPassword: "password1"}},
+		{name: "user only", cfg: Config{DataDir: "d", RootUser: "admin"}, wantErr: "FEDSTORE_ROOT_USER is set but FEDSTORE_ROOT_PASSWORD is not"},
+		{name: "password only", cfg: Config{DataDir: "d", RootPassword: "password1"}, wantErr: "FEDSTORE_ROOT_PASSWORD is set but FEDSTORE_ROOT_USER is not"},
+		{name: "user too short", cfg: Config{DataDir: "d", RootUser: "ab", RootPassword: "password1"}, wantErr: "access key must be 3 to 128 characters, got 2"},
+		{name: "user too long", cfg: Config{DataDir: "d", RootUser: strings.Repeat("a", 129), RootPassword: "password1"}, wantErr: "got 129"},
+		{name: "user with slash", cfg: Config{DataDir: "d", RootUser: "ad/min", RootPassword: "password1"}, wantErr: "must not contain '/'"},
+		{name: "password too short", cfg: Config{DataDir: "d", RootUser: "admin", RootPassword: "1234567"}, wantErr: "secret key must be 8 to 256 characters, got 7"},
+		{name: "password with space", cfg: Config{DataDir: "d", RootUser: "admin", RootPassword: "pass word"}, wantErr: "secret key has a space, control or non-ASCII character at position 5"},
+		{name: "password 8 chars", cfg: Config{DataDir: "d", RootUser: "adm", RootPassword: "12345678"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := tt.cfg
+			cfg.applyDefaults()
+			err := cfg.validate()
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("validate() = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("validate() = %v, want error containing %q", err, tt.wantErr)
+			}
+			if !errors.Is(err, ErrConfig) {
+				t.Errorf("error %v is not ErrConfig", err)
+			}
+		})
+	}
+}
+
+func TestConfigDefaults(t *testing.T) {
+	t.Parallel()
+	c := Config{DataDir: "d"}
+	c.applyDefaults()
+	if c.Address != DefaultAddress || c.State != StateBolt || c.Region != DefaultRegion ||
+		c.ShutdownTimeout != DefaultShutdownTimeout || c.Logger == nil || c.Stdout == nil || c.Clock == nil {
+		t.Errorf("defaults not applied: %+v", c)
+	}
+}
+
+func TestShellQuote(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"AKIAEXAMPLE", "AKIAEXAMPLE"},
+		{"a+b/c=", "a+b/c="},
+		{"it's", `'it'\''s'`},
+		{"a b", "'a b'"},
+		{"$HOME", "'$HOME'"},
+		{"", "''"},
+	}
+	for _, tt := range tests {
+		if got := shellQuote(tt.in); got != tt.want {
+			t.Errorf("shellQuote(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,40 @@
+package server
+
+import (
+	"context"
+	"crypto/subtle"
+	"fmt"
+
+	"github.com/fedstore/fedstore/internal/authn"
+)
+
+// RootName is the principal name of the root credentials.
+const RootName = "root"
+
+// RootSource is the authn.CredentialSource of the root credentials. Session
+// credentials from STS will be looked up behind it in a later issue.
+type RootSource struct {
+	accessKey string
+	secretKey string
+}
+
+// NewRootSource returns a source that knows exactly one key.
+func NewRootSource(accessKey, secretKey string) *RootSource {
+	return &RootSource{accessKey: accessKey, secretKey: secretKey}
+}
+
+// LookupCredential implements authn.CredentialSource.
+func (s *RootSource) LookupCredential(_ context.Context, accessKey, sessionToken string) (authn.Credential, error) {
+	if subtle.ConstantTimeCompare([]byte(accessKey), []byte(s.accessKey)) != 1 {
+		return authn.Credential{}, fmt.Errorf("%w: access key %q", authn.ErrInvalidAccessKeyId, accessKey)
+	}
+	if sessionToken != "" {
+		// The root credentials never come with a session token.
+		return authn.Credential{}, fmt.Errorf("%w: the root credentials take no security token", authn.ErrInvalidToken)
+	}
+	return authn.Credential{
+		AccessKey: s.accessKey,
+		SecretKey: s.secretKey,
+		Principal: authn.Principal{Kind: authn.Root, AccessKey: s.accessKey, Name: RootName},
+	}, nil
+}

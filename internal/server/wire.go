@@ -1,0 +1,65 @@
+package server
+
+import (
+	"fmt"
+	"path/filepath"
+	"runtime"
+
+	"github.com/fedstore/fedstore/internal/adminapi"
+	"github.com/fedstore/fedstore/internal/authn"
+	"github.com/fedstore/fedstore/internal/object/posix"
+	"github.com/fedstore/fedstore/internal/s3api"
+)
+
+// wire builds the object backend, the authenticator and the APIs. The STS
+// API (s.sts) is mounted here in a later issue; until then STS-shaped
+// requests reach the S3 API.
+func (s *Server) wire(creds rootCreds) error {
+	backend, err := posix.New(s.cfg.DataDir, posix.Options{Now: s.clock, Rand: s.rand, Logger: s.log})
+	if err != nil {
+		return fmt.Errorf("server: object backend: %w", err)
+	}
+	auth := authn.New(NewRootSource(creds.user, creds.secret), authn.Options{
+		Region: s.cfg.Region,
+		Clock:  s.clock,
+	})
+	s.s3 = s3api.New(s3api.Config{
+		Backend: backend,
+		Auth:    auth,
+		Logger:  s.log,
+		Region:  s.cfg.Region,
+		Clock:   s.clock,
+		Domain:  s.cfg.Domain,
+	})
+	s.admin = adminapi.New(adminapi.Config{
+		Auth:   auth,
+		Store:  s.store,
+		Info:   s.adminInfo(),
+		Logger: s.log,
+		Clock:  s.clock,
+	})
+	return nil
+}
+
+// adminInfo returns the static facts the admin API reports.
+func (s *Server) adminInfo() func() adminapi.Info {
+	started := s.clock().UTC()
+	dataDir := s.cfg.DataDir
+	if abs, err := filepath.Abs(dataDir); err == nil {
+		dataDir = abs
+	}
+	version := s.cfg.Version
+	if version == "" {
+		version = "dev"
+	}
+	return func() adminapi.Info {
+		return adminapi.Info{
+			Version:   version,
+			Go:        runtime.Version(),
+			DataDir:   dataDir,
+			Address:   s.URL(),
+			StartedAt: started,
+			State:     adminapi.StateInfo{Backend: s.cfg.State},
+		}
+	}
+}
