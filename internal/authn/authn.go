@@ -20,8 +20,31 @@ const (
 type Principal struct {
 	Kind      Kind
 	AccessKey string
-	// Name is "root" for root, the user name, or the session's subject.
+	// Name is "root" for root, the user name, or the session's subject (the
+	// value of the provider's user claim): aws:username.
 	Name string
+
+	// The fields below describe a temporary session (Kind == Session).
+
+	// ARN is the session's principal ARN as bucket policies name it:
+	// arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION-NAME.
+	ARN string
+	// UserID is aws:userid (ROLEID:SESSION-NAME in AWS's form).
+	UserID string
+	// Policies names the IAM policies the session holds (looked up at request
+	// time, so policy edits apply to live sessions at once).
+	Policies []string
+	// SessionPolicy is the inline session policy JSON passed at
+	// AssumeRoleWithWebIdentity ("" if none): effective permissions are the
+	// intersection.
+	SessionPolicy string
+	// Claims holds the token's string and string-list claims, for jwt:<claim>
+	// condition keys and ${jwt:<claim>} variables.
+	Claims map[string][]string
+	// Provider is the issuer of the token the session was issued for.
+	Provider string
+	// Expiration is when the session ends.
+	Expiration time.Time
 }
 
 // Credential is what a CredentialSource knows about an access key.
