@@ -1,6 +1,8 @@
 package server
 
 import (
+	"github.com/google/go-cmp/cmp"
+
 	"context"
 	"errors"
 	"testing"
@@ -42,8 +44,8 @@ func TestRootSource(t *testing.T) {
 			}
 			want := authn.Credential{AccessKey: "rootuser", SecretKey: "rootsecret123",
 				Principal: authn.Principal{Kind: authn.Root, AccessKey: "rootuser", Name: "root"}}
-			if c != want {
-				t.Errorf("got %+v, want %+v", c, want)
+			if diff := cmp.Diff(want, c); diff != "" {
+				t.Errorf("credential (-want +got):\n%s", diff)
 			}
 		})
 	}
