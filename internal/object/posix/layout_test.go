@@ -82,8 +82,14 @@ func TestLayout(t *testing.T) {
 			if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
 				t.Fatalf("bucket dir after deletes: %v, %v", entries, err)
 			}
+			// The sidecar outlives the file by a grace period (for readers that
+			// opened the file just before), then goes.
+			if _, err := os.Stat(sideFile); sidecar && err != nil {
+				t.Errorf("sidecar removed within its grace period: %v", err)
+			}
+			b.sweepRetired(time.Now().Add(sidecarGrace))
 			if _, err := os.Stat(sideFile); !errors.Is(err, os.ErrNotExist) {
-				t.Errorf("sidecar left after delete: %v", err)
+				t.Errorf("sidecar left after delete and grace: %v", err)
 			}
 		})
 	}
@@ -308,6 +314,7 @@ func TestLargeMetadataFallsBackToSidecar(t *testing.T) {
 	}
 	// Overwriting with small metadata goes back to the xattr and drops the sidecar.
 	putBytes(t, b, "k", []byte("data2"), object.Metadata{ContentType: "text/small"})
+	b.sweepRetired(time.Now().Add(sidecarGrace))
 	if _, err := os.Stat(b.sidecarFile("bkt", "k", identityOf(fi).ino)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("old sidecar left: %v", err)
 	}

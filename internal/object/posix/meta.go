@@ -212,6 +212,13 @@ func (b *Backend) retireSidecar(bucket, rel string, ino uint64) {
 	now := b.now()
 	b.retiredMu.Lock()
 	b.retired = append(b.retired, retiredSidecar{bucket: bucket, rel: rel, ino: ino, at: now})
+	b.retiredMu.Unlock()
+	b.sweepRetired(now)
+}
+
+// sweepRetired removes the retired sidecars whose grace has passed at now.
+func (b *Backend) sweepRetired(now time.Time) {
+	b.retiredMu.Lock()
 	var due []retiredSidecar
 	keep := b.retired[:0]
 	for _, r := range b.retired {
