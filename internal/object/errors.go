@@ -26,4 +26,7 @@ var (
 	// ErrChecksumAlgorithm: an unknown checksum algorithm (CreateMultipartUpload),
 	// or one without a composite form (CompositeChecksum).
 	ErrChecksumAlgorithm = errors.New("unsupported checksum algorithm")
+	// ErrNoSpace: the storage is full (ENOSPC) or a quota is exhausted
+	// (EDQUOT); nothing was stored. Freeing space makes the same request work.
+	ErrNoSpace = errors.New("no space left on the storage")
 )

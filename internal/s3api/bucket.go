@@ -10,13 +10,15 @@ import (
 func (h *handler) owner() owner { return owner{ID: h.ownerID, DisplayName: "fedstore"} }
 
 // listBuckets returns every bucket when the caller may s3:ListAllMyBuckets;
-// otherwise the buckets on which it may s3:ListBucket, and AccessDenied when
-// that leaves none.
+// otherwise the buckets on which it may s3:ListBucket or
+// s3:GetBucketLocation, and AccessDenied when that leaves none. Its
+// authorization probes are not audited one by one; a final refusal is.
 func (h *handler) listBuckets(rq *request) (*response, error) {
 	all := true
-	if err := h.authorize(rq, "s3:ListAllMyBuckets", scopeService, "", ""); err != nil {
-		if !errors.Is(err, authn.ErrAccessDenied) {
-			return nil, err
+	allErr := h.authorize(rq, "s3:ListAllMyBuckets", scopeService, "", "")
+	if allErr != nil {
+		if !errors.Is(allErr, authn.ErrAccessDenied) {
+			return nil, allErr
 		}
 		all = false
 	}
@@ -27,19 +29,36 @@ func (h *handler) listBuckets(rq *request) (*response, error) {
 	doc := listAllMyBucketsResult{Xmlns: s3Namespace, Owner: h.owner(), Buckets: []bucketEntry{}}
 	for _, b := range buckets {
 		if !all {
-			if err := h.authorize(rq, "s3:ListBucket", scopeBucket, b.Name, ""); err != nil {
-				if errors.Is(err, authn.ErrAccessDenied) {
-					continue
-				}
+			ok, err := h.mayListBucket(rq, b.Name)
+			if err != nil {
 				return nil, err
+			}
+			if !ok {
+				continue
 			}
 		}
 		doc.Buckets = append(doc.Buckets, bucketEntry{Name: b.Name, CreationDate: xmlTime(b.Created)})
 	}
 	if !all && len(doc.Buckets) == 0 {
+		h.audit(rq.r, principalName(rq.auth.Principal), "s3:ListAllMyBuckets", "arn:aws:s3:::*", allErr)
 		return nil, apiErrorf(codeAccessDenied, "Access Denied: you may not list buckets.")
 	}
 	return xmlResponse(doc), nil
+}
+
+// mayListBucket reports whether ListBuckets shows bucket to a caller that may
+// not list them all: it may s3:ListBucket or s3:GetBucketLocation on it.
+func (h *handler) mayListBucket(rq *request, bucket string) (bool, error) {
+	for _, action := range []string{"s3:ListBucket", "s3:GetBucketLocation"} {
+		err := h.authorize(rq, action, scopeBucket, bucket, "")
+		if err == nil {
+			return true, nil
+		}
+		if !errors.Is(err, authn.ErrAccessDenied) {
+			return false, err
+		}
+	}
+	return false, nil
 }
 
 func (h *handler) createBucket(rq *request) (*response, error) {
@@ -66,6 +85,7 @@ func (h *handler) createBucket(rq *request) (*response, error) {
 	if err := h.backend.CreateBucket(rq.ctx, rq.bucket); err != nil {
 		return nil, err
 	}
+	h.dropBucketPolicy(rq) // a stale policy of an earlier bucket of this name
 	resp := &response{}
 	resp.setHeader("Location", "/"+rq.bucket)
 	return resp, nil
@@ -91,6 +111,7 @@ func (h *handler) deleteBucket(rq *request) (*response, error) {
 	if err := h.backend.DeleteBucket(rq.ctx, rq.bucket); err != nil {
 		return nil, err
 	}
+	h.dropBucketPolicy(rq)
 	return &response{status: http.StatusNoContent}, nil
 }
 

@@ -77,6 +77,9 @@ type Config struct {
 	Domain string
 	// MaxObjectSize caps a single PUT; 0 means 5 GiB (S3's limit).
 	MaxObjectSize int64
+	// BucketPolicies stores bucket policies; nil answers the bucket policy
+	// operations with NotImplemented.
+	BucketPolicies BucketPolicies
 }
 
 // Limits.
@@ -100,6 +103,7 @@ type handler struct {
 	now           func() time.Time
 	domain        string
 	maxObjectSize int64
+	policies      BucketPolicies
 	ownerID       string
 	routes        []route
 }
@@ -117,6 +121,7 @@ func New(cfg Config) http.Handler {
 		now:           cfg.Clock,
 		domain:        cfg.Domain,
 		maxObjectSize: cfg.MaxObjectSize,
+		policies:      cfg.BucketPolicies,
 		routes:        routes(),
 	}
 	if h.authz == nil {

@@ -17,7 +17,13 @@
 //   - A key that cannot coexist with another on the filesystem ("a" and "a/b")
 //     is KeyConflict (409).
 //   - ListBuckets returns every bucket to callers allowed s3:ListAllMyBuckets,
-//     otherwise the buckets they may s3:ListBucket (AccessDenied if none).
+//     otherwise the buckets they may s3:ListBucket or s3:GetBucketLocation
+//     (AccessDenied if none).
+//   - Bucket policies (GET/PUT/DELETE ?policy) are stored through the
+//     BucketPolicies interface; a bad document is MalformedPolicy naming the
+//     statement, field, line and column. DeleteBucket drops the bucket's
+//     policy and CreateBucket drops a stale one, so a new bucket of an old
+//     name never inherits it.
 //   - DeleteObjects authorizes s3:DeleteObject per key; CopyObject and
 //     UploadPartCopy also need s3:GetObject on the source.
 //   - Continuation tokens are opaque (base64url of a versioned marker);
@@ -26,6 +32,7 @@
 //     line; internal errors are logged with the request id and sent as
 //     InternalError without their text.
 //
-// It imports object, authn and reqctx; it must not import any implementation
+// It imports object, authn, reqctx, policy (parse errors) and iam (its
+// sentinel errors); it must not import any implementation
 // (object/posix, state/*) nor the server package.
 package s3api

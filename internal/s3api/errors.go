@@ -6,7 +6,9 @@ import (
 	"net/http"
 
 	"github.com/fedstore/fedstore/internal/authn"
+	"github.com/fedstore/fedstore/internal/iam"
 	"github.com/fedstore/fedstore/internal/object"
+	"github.com/fedstore/fedstore/internal/policy"
 )
 
 // code is an S3 error code; status gives its HTTP status.
@@ -51,6 +53,9 @@ const (
 	codeMissingSecurityHeader        code = "MissingSecurityHeader"
 	codeXAmzContentSHA256Mismatch    code = "XAmzContentSHA256Mismatch"
 	codeKeyConflict                  code = "KeyConflict"
+	codeServiceUnavailable           code = "ServiceUnavailable"
+	codeMalformedPolicy              code = "MalformedPolicy"
+	codeNoSuchBucketPolicy           code = "NoSuchBucketPolicy"
 )
 
 // status is the HTTP status S3 sends with c.
@@ -62,13 +67,15 @@ func (c code) status() int {
 		return http.StatusConflict
 	case codeInternalError:
 		return http.StatusInternalServerError
+	case codeServiceUnavailable:
+		return http.StatusServiceUnavailable
 	case codeInvalidRange:
 		return http.StatusRequestedRangeNotSatisfiable
 	case codeMethodNotAllowed:
 		return http.StatusMethodNotAllowed
 	case codeMissingContentLength:
 		return http.StatusLengthRequired
-	case codeNoSuchBucket, codeNoSuchKey, codeNoSuchUpload:
+	case codeNoSuchBucket, codeNoSuchKey, codeNoSuchUpload, codeNoSuchBucketPolicy:
 		return http.StatusNotFound
 	case codeNotImplemented:
 		return http.StatusNotImplemented
@@ -122,6 +129,9 @@ func allCodes() []code {
 		codeMissingSecurityHeader,
 		codeXAmzContentSHA256Mismatch,
 		codeKeyConflict,
+		codeServiceUnavailable,
+		codeMalformedPolicy,
+		codeNoSuchBucketPolicy,
 	}
 }
 
@@ -169,6 +179,12 @@ func errorTable() []mapping {
 		{err: object.ErrEntityTooSmall, code: codeEntityTooSmall, message: "Your proposed upload is smaller than the minimum allowed object size.", withDetail: true},
 		{err: object.ErrChecksumAlgorithm, code: codeInvalidRequest, message: "The checksum algorithm is not supported here (CRC64NVME has no composite multipart form; use CRC32, CRC32C, SHA1 or SHA256).", withDetail: true},
 		{err: object.ErrEntityTooLarge, code: codeEntityTooLarge, message: "Your proposed upload exceeds the maximum allowed object size.", withDetail: true},
+		// A full disk or quota: 503 ServiceUnavailable, which every AWS SDK
+		// retries with backoff (the condition is the server's and may clear
+		// when space is freed) and then reports with this message. Not
+		// InternalError (no bug), nor SlowDown (the request rate is not the
+		// cause), nor EntityTooLarge (the same object fits once space is free).
+		{err: object.ErrNoSpace, code: codeServiceUnavailable, message: "The server has no storage space left for this request; nothing was stored. Retry later, or ask the operator to free space."},
 
 		{err: authn.ErrAccessDenied, code: codeAccessDenied, withText: true},
 		{err: authn.ErrSignatureDoesNotMatch, code: codeSignatureDoesNotMatch, withText: true},
@@ -195,6 +211,12 @@ func errorTable() []mapping {
 func toAPIError(err error) (e *apiError, ok bool) {
 	if errors.As(err, &e) {
 		return e, true
+	}
+	if errors.Is(err, policy.ErrMalformedPolicy) || errors.Is(err, policy.ErrPolicyTooLarge) {
+		return &apiError{code: codeMalformedPolicy, message: policyErrorMessage(err)}, true
+	}
+	if errors.Is(err, iam.ErrNoSuchBucketPolicy) {
+		return &apiError{code: codeNoSuchBucketPolicy, message: "The bucket policy does not exist."}, true
 	}
 	for _, m := range errorTable() {
 		if errors.Is(err, m.err) {

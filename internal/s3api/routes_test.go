@@ -55,7 +55,10 @@ func TestRouting(t *testing.T) {
 		{"PUT", scopeBucket, "versioning", nil, "NotImplemented:versioning"},
 		{"PUT", scopeBucket, "acl", nil, "NotImplemented:acl"},
 		{"GET", scopeBucket, "lifecycle", nil, "NotImplemented:lifecycle"},
-		{"GET", scopeBucket, "policy", nil, "NotImplemented:policy"},
+		{"GET", scopeBucket, "policy", nil, "GetBucketPolicy"},
+		{"PUT", scopeBucket, "policy", nil, "PutBucketPolicy"},
+		{"DELETE", scopeBucket, "policy", nil, "DeleteBucketPolicy"},
+		{"POST", scopeBucket, "policy", nil, "NotImplemented:policy"},
 		{"GET", scopeBucket, "versions", nil, "NotImplemented:versions"},
 		{"GET", scopeObject, "tagging", nil, "GetObjectTagging"},
 		{"GET", scopeObject, "partNumber=1", nil, "NotImplemented:partNumber"},
@@ -132,7 +135,8 @@ func TestRouteTableComplete(t *testing.T) {
 	for _, op := range []string{"ListBuckets", "CreateBucket", "DeleteBucket", "HeadBucket", "GetBucketLocation",
 		"ListObjects", "ListObjectsV2", "PutObject", "GetObject", "HeadObject", "DeleteObject", "DeleteObjects",
 		"CopyObject", "CreateMultipartUpload", "UploadPart", "UploadPartCopy", "CompleteMultipartUpload",
-		"AbortMultipartUpload", "ListParts", "ListMultipartUploads"} {
+		"AbortMultipartUpload", "ListParts", "ListMultipartUploads",
+		"GetBucketPolicy", "PutBucketPolicy", "DeleteBucketPolicy"} {
 		if !seen[op] {
 			t.Errorf("operation %s has no route", op)
 		}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"net"
 	"net/http"
 	"net/url"
@@ -147,7 +148,7 @@ func (h *handler) authorize(rq *request, action string, sc scope, bucket, key st
 		Key:        key,
 		Conditions: cond,
 	})
-	if err != nil && !(rq.route.op == "ListBuckets" && action == "s3:ListBucket") {
+	if err != nil && rq.route.op != "ListBuckets" {
 		h.audit(rq.r, principalName(rq.auth.Principal), action, resource, err)
 	}
 	return err
@@ -156,8 +157,14 @@ func (h *handler) authorize(rq *request, action string, sc scope, bucket, key st
 // audit writes the audit line of a refused request: who, what, why. The
 // reason is the authn/authz error text, which never holds secrets.
 func (h *handler) audit(r *http.Request, who, action, resource string, err error) {
+	decision := ""
+	var d interface{ AuditDetail() string }
+	if errors.As(err, &d) {
+		decision = d.AuditDetail()
+	}
 	h.log.WarnContext(r.Context(), "s3 request denied",
 		"audit", true,
+		"decision", decision,
 		"request_id", reqctx.From(r.Context()).ID,
 		"op", reqctx.From(r.Context()).Op,
 		"principal", who,
