@@ -66,5 +66,19 @@ log "boto3:  $(python3 -c 'import boto3; print(boto3.__version__)')"
 log "rclone: $(rclone version 2>/dev/null | head -n1)"
 log "s3cmd:  $(s3cmd --version 2>&1)"
 log "etcd:   $(etcd --version 2>/dev/null | head -n1)"
-# npm packages: none needed by the e2e tests yet.
+# npm packages: the e2e tests' real OpenID Connect provider (oidc-provider)
+# in e2e/idp, pinned by package.json and package-lock.json. npm ci reinstalls
+# from scratch, so it runs only when the installed version is not the pinned one.
+command -v node >/dev/null || die "node is missing (Debian package nodejs)"
+command -v npm >/dev/null || die "npm is missing (Debian package npm)"
+idp_dir="$(cd "$(dirname "$0")/.." && pwd)/e2e/idp"
+want=$(cd "$idp_dir" && node -p 'require("./package.json").dependencies["oidc-provider"]')
+have=$(cd "$idp_dir" && node -p 'try { require("./node_modules/oidc-provider/package.json").version } catch { "" }')
+if [ "$have" = "$want" ]; then
+	log "oidc-provider $have already installed in e2e/idp"
+else
+	log "installing oidc-provider $want into e2e/idp (npm ci)"
+	(cd "$idp_dir" && npm ci --no-audit --no-fund)
+fi
+log "oidc-provider: $(cd "$idp_dir" && node -p 'require("./node_modules/oidc-provider/package.json").version')"
 log "ok"

@@ -173,7 +173,8 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		}
 	}
 	u := *c.base
-	u.Path = path
+	// path may carry a query ("...?name=x"); callers escape its values.
+	u.Path, u.RawQuery, _ = strings.Cut(path, "?")
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("admin client: %w", err)
