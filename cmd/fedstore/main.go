@@ -28,5 +28,8 @@ STS endpoint (AssumeRoleWithWebIdentity) for short-lived S3 credentials.`,
 	}
 	root.AddCommand(newServerCmd(), newVersionCmd())
 	addAdminCommands(root)
+	root.AddCommand(newOIDCCmd(os.Getenv), newDevCmd())
+	root.AddCommand(newPolicyCmd(os.Getenv))
+	root.AddCommand(newSTSCmd(os.Getenv))
 	return root
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -31,6 +30,8 @@ type serverFlags struct {
 	logFormat string
 	logLevel  string
 	dev       bool
+	sts       stsServerFlags
+	timeouts  timeoutFlags
 }
 
 func newServerCmd() *cobra.Command {
@@ -55,12 +56,20 @@ first start generates root credentials, stores them in
 DATA/.fedstore/root-credentials.json (mode 0600) and prints them once; later
 starts reuse them.
 
+With --dev (loopback addresses only, plain http) the server also runs a
+development identity provider under /_fedstore/dev-idp, configures the OIDC
+provider "dev" against it (audience "fedstore", roles claim "roles"), creates
+the sample policy "s3admin" (s3:* on *) unless one exists, and prints the AWS
+CLI commands that exchange a token from 'fedstore dev token' for temporary
+credentials. Its signing key is DATA/.fedstore/dev-idp-key.pem (mode 0600).
+
 The server prints "fedstore listening on URL" when it accepts requests, and on
 SIGINT or SIGTERM stops accepting, finishes in-flight requests (up to 30 s)
 and closes its state store.`,
 		Example: `  fedstore server --data /var/lib/fedstore
   FEDSTORE_ROOT_USER=admin FEDSTORE_ROOT_PASSWORD=change-me-now fedstore server
-  fedstore server --address 0.0.0.0:9443 --tls-cert cert.pem --tls-key key.pem --log-format json`,
+  fedstore server --address 0.0.0.0:9443 --tls-cert cert.pem --tls-key key.pem --log-format json
+  fedstore server --dev --data /tmp/fedstore-dev`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runServer(cmd, f, getenv)
@@ -76,14 +85,13 @@ and closes its state store.`,
 	fl.StringVar(&f.domain, "domain", "", "domain for virtual-hosted-style requests (BUCKET.DOMAIN)")
 	fl.StringVar(&f.logFormat, "log-format", observe.FormatText, "log format: text or json (logs go to stderr)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
-	fl.BoolVar(&f.dev, "dev", false, "development mode with a built-in identity provider (not available yet)")
+	fl.BoolVar(&f.dev, "dev", false, "development mode: a built-in identity provider (loopback addresses only), the OIDC provider \"dev\" and a sample policy \"s3admin\"; prints the commands to try it")
+	addSTSServerFlags(fl, &f.sts)
+	addTimeoutServerFlags(fl, &f.timeouts)
 	return cmd
 }
 
 func runServer(cmd *cobra.Command, f serverFlags, getenv func(string) string) error {
-	if f.dev {
-		return errors.New("--dev is not available yet")
-	}
 	log, err := observe.NewLogger(cmd.ErrOrStderr(), f.logFormat, f.logLevel)
 	if err != nil {
 		return fmt.Errorf("--log-format/--log-level: %w", err)
@@ -101,6 +109,15 @@ func runServer(cmd *cobra.Command, f serverFlags, getenv func(string) string) er
 		Logger:       log,
 		Stdout:       cmd.OutOrStdout(),
 		Version:      version,
+		Dev:          f.dev,
+
+		STSMaxDuration:     f.sts.maxDuration,
+		STSCleanupInterval: f.sts.cleanupInterval,
+		AccountID:          f.sts.accountID,
+
+		ReadHeaderTimeout:   f.timeouts.readHeader,
+		TransferIdleTimeout: f.timeouts.transferIdle,
+		IdleTimeout:         f.timeouts.idle,
 	})
 	if err != nil {
 		return err //nolint:wrapcheck // server errors already say what failed

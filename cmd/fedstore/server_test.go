@@ -119,7 +119,9 @@ func TestServerCommandEndToEnd(t *testing.T) {
 		env     []string
 		wantErr string
 	}{
-		{name: "dev", args: []string{"--dev"}, wantErr: "fedstore: --dev is not available yet\n"},
+		{name: "dev on all interfaces", args: []string{"--dev", "--address", "0.0.0.0:0"}, wantErr: "--dev: the development identity provider (--dev) only runs on a loopback address, not 0.0.0.0:0"},
+		{name: "dev on a LAN address", args: []string{"--dev", "--address", "192.0.2.1:9000"}, wantErr: "only runs on a loopback address"},
+		{name: "dev with TLS", args: []string{"--dev", "--tls-cert", "c.pem", "--tls-key", "k.pem"}, wantErr: "--dev serves plain http on a loopback address"},
 		{name: "half env", env: []string{envRootUser + "=admin"}, wantErr: "FEDSTORE_ROOT_USER is set but FEDSTORE_ROOT_PASSWORD is not"},
 		{name: "short password", env: []string{envRootUser + "=admin", envRootPassword + "=short"}, wantErr: "secret key must be 8 to 256 characters, got 5"},
 		{name: "bad log format", args: []string{"--log-format", "xml"}, wantErr: `unknown log format "xml"`},

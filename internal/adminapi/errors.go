@@ -69,7 +69,7 @@ const internalCode = "InternalError"
 
 // lookup finds err's row, or internalError.
 func lookup(err error) codeStatus {
-	for _, row := range errorTable() {
+	for _, row := range append(append(append(errorTable(), oidcErrorTable()...), stsErrorTable()...), iamErrorTable()...) {
 		if errors.Is(err, row.err) {
 			return row
 		}

@@ -36,6 +36,14 @@ type Config struct {
 	Logger *slog.Logger
 	// Clock is the time source for uptime; nil means time.Now.
 	Clock func() time.Time
+	// OIDC serves the OIDC provider endpoints (oidc.go); nil answers
+	// NotImplemented.
+	OIDC OIDCProviders
+	// STS serves the session endpoints (sts.go); nil answers
+	// NotImplemented.
+	STS STSSessions
+	// IAM serves the policy endpoints (policy.go); nil answers NotImplemented.
+	IAM IAMPolicies
 }
 
 type api struct {
@@ -70,6 +78,9 @@ func New(cfg Config) http.Handler {
 	a.routes = []route{
 		{http.MethodGet, PathInfo, "AdminInfo", a.info},
 	}
+	a.routes = append(a.routes, a.oidcRoutes()...)
+	a.routes = append(a.routes, a.stsRoutes()...)
+	a.routes = append(a.routes, a.policyRoutes()...)
 	return a
 }
 

@@ -54,6 +54,21 @@ type Config struct {
 	// Version is reported by the admin API ("dev" when empty).
 	Version string
 
+	// STSMaxDuration is the longest STS session (--sts-max-duration,
+	// default 12h, at least 15m, at most 12h).
+	STSMaxDuration time.Duration
+	// STSCleanupInterval is how often expired sessions and revocations are
+	// deleted (--sts-cleanup-interval, default 1m).
+	STSCleanupInterval time.Duration
+	// AccountID is the account in session ARNs (--account-id, 12 digits,
+	// default 000000000000).
+	AccountID string
+
+	// Dev runs the built-in development identity provider (loopback
+	// addresses only, plain http), configures the OIDC provider "dev"
+	// against it and adds a sample policy (see oidc.go).
+	Dev bool
+
 	// Logger receives structured logs; nil discards them.
 	Logger *slog.Logger
 	// Stdout receives what people read once: generated credentials and the
@@ -64,6 +79,12 @@ type Config struct {
 	// Rand is the random source for request ids and generated credentials;
 	// nil means crypto/rand.
 	Rand io.Reader
+	// ReadHeaderTimeout, TransferIdleTimeout and IdleTimeout bound slow
+	// clients (--read-header-timeout, --transfer-idle-timeout,
+	// --idle-timeout; see deadlines.go). Zero takes the default.
+	ReadHeaderTimeout   time.Duration
+	TransferIdleTimeout time.Duration
+	IdleTimeout         time.Duration
 	// ShutdownTimeout bounds how long Run waits for in-flight requests after
 	// its context ends (default 30 s); then connections are closed.
 	ShutdownTimeout time.Duration
@@ -91,6 +112,8 @@ func (c *Config) applyDefaults() {
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = DefaultShutdownTimeout
 	}
+	c.applySTSDefaults()
+	c.applyTimeoutDefaults()
 }
 
 func (c *Config) validate() error {
@@ -106,6 +129,12 @@ func (c *Config) validate() error {
 		return fmt.Errorf("%w: --state etcd is not available yet (use bolt)", ErrConfig)
 	default:
 		return fmt.Errorf("%w: unknown state store %q (want bolt)", ErrConfig, c.State)
+	}
+	if err := c.validateDev(); err != nil {
+		return err
+	}
+	if err := c.validateSTS(); err != nil {
+		return err
 	}
 	return validateRootPair(c.RootUser, c.RootPassword)
 }

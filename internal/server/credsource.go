@@ -12,7 +12,7 @@ import (
 const RootName = "root"
 
 // RootSource is the authn.CredentialSource of the root credentials. Session
-// credentials from STS will be looked up behind it in a later issue.
+// credentials are looked up behind it (ChainSource, sts.go).
 type RootSource struct {
 	accessKey string
 	secretKey string

@@ -38,6 +38,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	info := &reqctx.Info{ID: s.newRequestID()}
 	ctx := reqctx.With(r.Context(), info)
 	r = r.WithContext(ctx)
+	w, r, endDeadlines := withTransferDeadlines(w, r, s.cfg.TransferIdleTimeout) // deadlines.go
+	defer endDeadlines()
 	rec := &recorder{ResponseWriter: w}
 	rec.Header().Set("X-Amz-Request-Id", info.ID)
 	endInFlight := s.metrics.Begin()

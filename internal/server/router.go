@@ -27,6 +27,7 @@ const (
 	APIAdmin   = "admin"
 	APIHealth  = "health"
 	APIMetrics = "metrics"
+	APIDevIdP  = "dev-idp"
 )
 
 // route dispatches one request (already carrying its reqctx.Info).
@@ -39,9 +40,12 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		s.admin.ServeHTTP(w, r)
 	case s.isOwnEndpoint(r):
 		s.serveOwn(w, r, info)
+	case s.isDevIdPRequest(r):
+		info.API, info.Op = APIDevIdP, "DevIdP"
+		s.oidc.devHTTP.ServeHTTP(w, r)
 	case s.sts != nil && isSTSRequest(r):
-		// STS seam: AssumeRoleWithWebIdentity (POST / with an Action= form
-		// body, POST /?Action=, GET /?Action=) lands here in a later issue.
+		// AssumeRoleWithWebIdentity: POST / with an Action= form body,
+		// POST /?Action=, GET /?Action= (unsigned).
 		info.API = APISTS
 		s.sts.ServeHTTP(w, r)
 	default:

@@ -15,18 +15,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fedstore/fedstore/internal/iam"
 	"github.com/fedstore/fedstore/internal/observe"
 	"github.com/fedstore/fedstore/internal/state"
+	"github.com/fedstore/fedstore/internal/sts"
 )
 
 // metaDirName is fedstore's own directory inside the data dir.
 const metaDirName = ".fedstore"
-
-// HTTP server limits.
-const (
-	readHeaderTimeout = 30 * time.Second
-	idleTimeout       = 120 * time.Second
-)
 
 // Server is one running fedstore node.
 type Server struct {
@@ -37,6 +33,10 @@ type Server struct {
 	metrics *observe.Metrics
 
 	store state.Store
+	oidc  oidcParts
+	// iam holds policies and attachments (read by STS and authorization).
+	iam    *iam.Store
+	stsSvc *sts.Service
 
 	// Mounted handlers; sts stays nil until the STS API exists.
 	s3             http.Handler
@@ -92,8 +92,8 @@ func New(cfg Config) (*Server, error) {
 	s.listener = ln
 	s.httpSrv = &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: readHeaderTimeout,
-		IdleTimeout:       idleTimeout,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    DefaultMaxHeaderBytes,
 		TLSConfig:         tlsConf,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
@@ -167,6 +167,7 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 		serveErr <- s.httpSrv.Serve(s.listener)
 	}()
+	stopOIDC := s.startOIDC(ctx)
 	s.log.InfoContext(ctx, "fedstore listening", slog.String("url", s.scheme+"://"+s.Addr().String()))
 	if _, err := fmt.Fprintf(s.cfg.Stdout, "fedstore listening on %s://%s\n", s.scheme, s.Addr()); err != nil {
 		s.log.Warn("cannot write to stdout", slog.String("error", err.Error()))
@@ -175,6 +176,7 @@ func (s *Server) Run(ctx context.Context) error {
 	select {
 	case err := <-serveErr:
 		// Serve failed on its own (not through Shutdown).
+		stopOIDC()
 		_ = s.Close()
 		return fmt.Errorf("server: serve: %w", err)
 	case <-ctx.Done():
@@ -190,6 +192,7 @@ func (s *Server) Run(ctx context.Context) error {
 	if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		s.log.Warn("serve ended with an error", slog.String("error", err.Error()))
 	}
+	stopOIDC()
 	if err := s.Close(); err != nil {
 		return err
 	}
@@ -211,6 +214,10 @@ func (s *Server) Close() error {
 			if err := s.listener.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 				errs = append(errs, fmt.Errorf("server: close listener: %w", err))
 			}
+		}
+		s.closeSTS()
+		if s.iam != nil {
+			s.iam.Close()
 		}
 		if err := s.closeStore(); err != nil {
 			errs = append(errs, err)

@@ -1,25 +1,38 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"runtime"
 
 	"github.com/fedstore/fedstore/internal/adminapi"
 	"github.com/fedstore/fedstore/internal/authn"
+	"github.com/fedstore/fedstore/internal/iam"
 	"github.com/fedstore/fedstore/internal/object/posix"
 	"github.com/fedstore/fedstore/internal/s3api"
 )
 
-// wire builds the object backend, the authenticator and the APIs. The STS
-// API (s.sts) is mounted here in a later issue; until then STS-shaped
-// requests reach the S3 API.
+// wire builds the object backend, the authenticator and the APIs; the STS
+// API (s.sts) and its credential chain come from wireSTS (sts.go).
 func (s *Server) wire(creds rootCreds) error {
+	if err := s.wireOIDC(); err != nil {
+		return err
+	}
 	backend, err := posix.New(s.cfg.DataDir, posix.Options{Now: s.clock, Rand: s.rand, Logger: s.log})
 	if err != nil {
 		return fmt.Errorf("server: object backend: %w", err)
 	}
-	auth := authn.New(NewRootSource(creds.user, creds.secret), authn.Options{
+	if s.iam == nil {
+		if s.iam, err = iam.New(context.Background(), s.store, iam.Options{Logger: s.log, Clock: s.clock}); err != nil {
+			return fmt.Errorf("server: iam: %w", err)
+		}
+	}
+	source, err := s.wireSTS(NewRootSource(creds.user, creds.secret), s.iam)
+	if err != nil {
+		return err
+	}
+	auth := authn.New(source, authn.Options{
 		Region: s.cfg.Region,
 		Clock:  s.clock,
 	})
@@ -30,6 +43,9 @@ func (s *Server) wire(creds rootCreds) error {
 		Region:  s.cfg.Region,
 		Clock:   s.clock,
 		Domain:  s.cfg.Domain,
+
+		Authz:          s.s3Authorizer(),
+		BucketPolicies: s.iam,
 	})
 	s.admin = adminapi.New(adminapi.Config{
 		Auth:   auth,
@@ -37,6 +53,9 @@ func (s *Server) wire(creds rootCreds) error {
 		Info:   s.adminInfo(),
 		Logger: s.log,
 		Clock:  s.clock,
+		OIDC:   s.oidc.providers,
+		STS:    s.stsSvc,
+		IAM:    s.iam,
 	})
 	return nil
 }

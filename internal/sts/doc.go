@@ -1,11 +1,27 @@
-// Package sts performs the web-identity exchange: verify the token (package
-// oidc), map its roles to policies (package iam), issue temporary
-// credentials and record the session (package state).
+// Package sts performs the web-identity exchange and owns the sessions it
+// creates: verify the token (a Verifier: *oidc.Registry), map its roles and
+// identity to policy names (Policies: *iam.Store), issue temporary
+// credentials whose session token is sealed with AES-256-GCM under a key
+// kept in the state store, record the session durably, and answer
+// (Service implements stsapi.Exchanger). Service is also the
+// authn.CredentialSource of session keys: it opens the token and needs no
+// store read. Revocations (sts/revoked/, sts/revoked-subjects/) and sealing
+// keys (sts/keys/) are followed by Watch on every node; a background routine
+// deletes expired session records, revocations and retired keys.
 //
-// This first step holds only the domain types the STS wire layer (package
-// stsapi) consumes — WebIdentityInput, WebIdentityOutput — and the error
-// sentinels it maps to STS error codes. The exchange itself implements
-// stsapi.Exchanger with these types, so it never imports stsapi.
+// Decisions:
+//   - Roles name policies exactly (case-sensitive). A RoleArn whose role name
+//     is one of the token's roles narrows the session to that policy alone;
+//     a RoleArn naming such a role with no policy is AccessDenied.
+//   - PolicyArns are refused (InvalidParameterValue); inline Policy is kept
+//     as the session policy (authorization intersects).
+//   - Session records are group-committed (state.Batcher when the store has
+//     it): each exchange waits for its own commit, so none is lost, and
+//     concurrent exchanges share one transaction.
+//   - Tokens over 2048 bytes shed their largest claims except sub, iss and
+//     aud; if still too large, PackedPolicyTooLarge.
+//   - Subject revocation stops every session of that subject issued up to
+//     the revocation (any provider); later exchanges are not affected.
 //
 // Like every domain package it must not import net/http handlers,
 // encoding/xml wire types, or any API package (s3api, stsapi, adminapi).

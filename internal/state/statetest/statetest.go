@@ -73,6 +73,7 @@ func Run(t *testing.T, newStore func(t *testing.T) state.Store, opts ...Option) 
 		{"WatchCompacted", s.testWatchCompacted},
 		{"Close", s.testClose},
 		{"Persistence", s.testPersistence},
+		{"Batch", s.testBatch},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,138 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/fedstore/fedstore/internal/authn"
+	"github.com/fedstore/fedstore/internal/sts"
+	"github.com/fedstore/fedstore/internal/stsapi"
+)
+
+// STS metric names (operations contract).
+const (
+	MetricSTSExchanges   = "fedstore_sts_exchanges_total"
+	MetricSTSLiveSession = "fedstore_sts_sessions_live"
+)
+
+// STS defaults and bounds of Config.
+const (
+	DefaultSTSMaxDuration     = stsapi.DefaultMaxDuration
+	DefaultSTSCleanupInterval = sts.DefaultCleanupInterval
+	DefaultAccountID          = sts.DefaultAccountID
+	minSTSMaxDuration         = stsapi.DefaultMinDuration
+	maxSTSMaxDuration         = 12 * time.Hour
+	stsSetupLimit             = 30 * time.Second
+)
+
+// validateSTS checks the STS settings (after defaults).
+func (c *Config) validateSTS() error {
+	if c.STSMaxDuration < minSTSMaxDuration || c.STSMaxDuration > maxSTSMaxDuration {
+		return fmt.Errorf("%w: --sts-max-duration %s must lie between %s and %s", ErrConfig, c.STSMaxDuration, minSTSMaxDuration, maxSTSMaxDuration)
+	}
+	if c.STSCleanupInterval < time.Second {
+		return fmt.Errorf("%w: --sts-cleanup-interval %s must be at least 1s", ErrConfig, c.STSCleanupInterval)
+	}
+	if len(c.AccountID) != 12 || c.AccountID != onlyDigits(c.AccountID) {
+		return fmt.Errorf("%w: --account-id %q must be 12 digits", ErrConfig, c.AccountID)
+	}
+	return nil
+}
+
+func onlyDigits(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			b = append(b, s[i])
+		}
+	}
+	return string(b)
+}
+
+func (c *Config) applySTSDefaults() {
+	if c.STSMaxDuration == 0 {
+		c.STSMaxDuration = DefaultSTSMaxDuration
+	}
+	if c.STSCleanupInterval == 0 {
+		c.STSCleanupInterval = DefaultSTSCleanupInterval
+	}
+	if c.AccountID == "" {
+		c.AccountID = DefaultAccountID
+	}
+}
+
+// wireSTS builds the exchange service over the state store, the live OIDC
+// registry and the IAM policies, mounts the STS API and registers its
+// metrics. It returns the credential source that chains the root
+// credentials and the sessions.
+func (s *Server) wireSTS(root authn.CredentialSource, policies sts.Policies) (authn.CredentialSource, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), stsSetupLimit)
+	defer cancel()
+	svc, err := sts.New(ctx, sts.Config{
+		Store:           s.store,
+		Verifier:        s.OIDCRegistry(),
+		Policies:        policies,
+		AccountID:       s.cfg.AccountID,
+		MaxDuration:     s.cfg.STSMaxDuration,
+		CleanupInterval: s.cfg.STSCleanupInterval,
+		Clock:           s.clock,
+		Rand:            s.rand,
+		Logger:          s.log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("server: sts: %w", err)
+	}
+	s.stsSvc = svc
+	exchanges := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: MetricSTSExchanges,
+		Help: "STS AssumeRoleWithWebIdentity requests by outcome (success, refused, error) and STS error code.",
+	}, []string{"outcome", "code"})
+	live := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: MetricSTSLiveSession,
+		Help: "Live (unexpired) STS sessions: the count at the last cleanup pass plus those this node issued since.",
+	}, func() float64 { return float64(svc.LiveSessions()) })
+	if err := errors.Join(s.metrics.Registerer().Register(exchanges), s.metrics.Registerer().Register(live)); err != nil {
+		return nil, fmt.Errorf("server: sts metrics: %w", err)
+	}
+	s.sts = stsapi.New(stsapi.Config{
+		Exchanger:   svc,
+		Logger:      s.log,
+		Clock:       s.clock,
+		Rand:        s.rand,
+		MaxDuration: s.cfg.STSMaxDuration,
+		OnExchange:  func(outcome, code string) { exchanges.WithLabelValues(outcome, code).Inc() },
+	})
+	return ChainSource{root, svc}, nil
+}
+
+// STS is the exchange service (nil before New returns).
+func (s *Server) STS() *sts.Service { return s.stsSvc }
+
+// closeSTS stops the STS background routines (before the store closes).
+func (s *Server) closeSTS() {
+	if s.stsSvc != nil {
+		_ = s.stsSvc.Close()
+	}
+}
+
+// ChainSource asks each source in turn; the next one is tried only when a
+// source does not know the access key (authn.ErrInvalidAccessKeyId), so
+// the root credentials come first and sessions (ASIA... keys) after.
+type ChainSource []authn.CredentialSource
+
+// LookupCredential implements authn.CredentialSource.
+func (c ChainSource) LookupCredential(ctx context.Context, accessKey, sessionToken string) (authn.Credential, error) {
+	err := fmt.Errorf("%w: access key %q", authn.ErrInvalidAccessKeyId, accessKey)
+	for _, src := range c {
+		var cred authn.Credential
+		cred, err = src.LookupCredential(ctx, accessKey, sessionToken)
+		if err == nil || !errors.Is(err, authn.ErrInvalidAccessKeyId) {
+			return cred, err
+		}
+	}
+	return authn.Credential{}, err
+}
