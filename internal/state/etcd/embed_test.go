@@ -34,6 +34,7 @@ func startEtcdWith(tb testing.TB, fsync bool, tlsInfo *transport.TLSInfo) *node 
 	cfg := embed.NewConfig()
 	cfg.Dir = tb.TempDir()
 	cfg.UnsafeNoFsync = !fsync
+	cfg.BcryptCost = 4 // bcrypt.MinCost: password checks stay fast under -race on a busy machine
 	local := func(scheme string) []url.URL { return []url.URL{{Scheme: scheme, Host: "127.0.0.1:0"}} }
 	scheme := "http"
 	if tlsInfo != nil {

@@ -158,7 +158,7 @@ func TestAuth(t *testing.T) {
 		t.Fatalf("Put with credentials: %v", err)
 	}
 	const wrong = "wrong-password-123"
-	s2, err := etcd.New(etcd.Config{Endpoints: []string{n.endpoint}, Username: "root", Password: wrong, DialTimeout: time.Second})
+	s2, err := etcd.New(etcd.Config{Endpoints: []string{n.endpoint}, Username: "root", Password: wrong, DialTimeout: 15 * time.Second})
 	if err == nil {
 		_ = s2.Close()
 		t.Fatal("New with a wrong password succeeded")
@@ -168,7 +168,7 @@ func TestAuth(t *testing.T) {
 		t.Fatalf("New with a wrong password: %v", err)
 	}
 	// Without credentials, the cluster refuses the reads.
-	if s3, err := etcd.New(etcd.Config{Endpoints: []string{n.endpoint}, DialTimeout: time.Second}); err == nil {
+	if s3, err := etcd.New(etcd.Config{Endpoints: []string{n.endpoint}, DialTimeout: 15 * time.Second}); err == nil {
 		_ = s3.Close()
 		t.Fatal("New without credentials succeeded against an etcd with auth")
 	}
