@@ -52,7 +52,13 @@ func (e checkError) Unwrap() error { return e.err }
 
 // checkReady runs every readiness check.
 func (s *Server) checkReady(ctx context.Context) error {
-	if _, err := s.store.Get(ctx, readyProbeKey); err != nil && !errors.Is(err, state.ErrNotFound) {
+	if p, ok := s.store.(interface{ Ping(context.Context) error }); ok {
+		// etcd: a linearizable read, so a node cut off from the quorum is
+		// not ready.
+		if err := p.Ping(ctx); err != nil {
+			return checkError{"state store", err}
+		}
+	} else if _, err := s.store.Get(ctx, readyProbeKey); err != nil && !errors.Is(err, state.ErrNotFound) {
 		return checkError{"state store", err}
 	}
 	if err := checkDataDir(s.cfg.DataDir); err != nil {
