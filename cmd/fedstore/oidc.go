@@ -51,6 +51,11 @@ separate values with commas): a token is accepted only when its "aud" (or
 into the tokens; fedstore has no "accept any audience" mode, because a token
 minted for another application of the same IdP must never be accepted.
 
+For interactive sign-in ('fedstore login', the sign-in page /login), give the
+IdP's public client (no secret, PKCE) with --client-id and list it as an
+--audience too (the ID token's aud is the client id). --redirect-url
+(fedstore's URL + /login/callback, registered at the IdP) turns on /login.
+
 Replacing a provider sets every field from this command's flags: a flag left
 out takes its default, not the provider's previous value.`,
 		Example: `  # Microsoft Entra ID: app roles in "roles", audience = the application id
@@ -107,6 +112,8 @@ out takes its default, not the provider's previous value.`,
 	f.StringVar(&in.UserClaim, "user-claim", oidc.DefaultUserClaim, "claim naming the identity (policies can be attached to its value)")
 	f.StringVar(&in.GroupsClaim, "groups-claim", "", "claim holding group names (policies can be attached to groups)")
 	f.DurationVar(&leeway, "leeway", oidc.DefaultLeeway, "clock skew tolerated on exp, nbf and iat (at most 10m)")
+	f.StringVar(&in.ClientID, "client-id", "", "the IdP's public client (no secret, PKCE) for 'fedstore login' and the sign-in page; must also be an --audience")
+	f.StringVar(&in.RedirectURL, "redirect-url", "", "enables the sign-in page: fedstore's URL + "+oidc.SignInCallbackPath+", registered at the IdP for the client")
 	return cmd
 }
 
@@ -195,6 +202,8 @@ func printProvider(w io.Writer, p adminapi.OIDCProvider) error {
 		{"User Claim", p.UserClaim},
 		{"Groups Claim", p.GroupsClaim},
 		{"Leeway", p.Leeway},
+		{"Client ID", p.ClientID},
+		{"Redirect URL", p.RedirectURL},
 		{"Discovery URL", p.DiscoveryURL},
 		{"JWKS URI", p.JWKSURI},
 		{"Key IDs", strings.Join(p.KeyIDs, ", ")},

@@ -42,6 +42,11 @@ type OIDCProviderConfig struct {
 	GroupsClaim string   `json:"groups_claim,omitempty"`
 	// Leeway is a Go duration ("60s", "2m").
 	Leeway string `json:"leeway,omitempty"`
+	// ClientID is the IdP's public client for interactive sign-in
+	// (fedstore login, /login); it must be one of Audiences.
+	ClientID string `json:"client_id,omitempty"`
+	// RedirectURL (fedstore's URL + /login/callback) enables /login.
+	RedirectURL string `json:"redirect_url,omitempty"`
 }
 
 // OIDCProvider is one configured provider and what it knows of its IdP.
@@ -54,6 +59,8 @@ type OIDCProvider struct {
 	UserClaim    string    `json:"user_claim"`
 	GroupsClaim  string    `json:"groups_claim,omitempty"`
 	Leeway       string    `json:"leeway"`
+	ClientID     string    `json:"client_id,omitempty"`
+	RedirectURL  string    `json:"redirect_url,omitempty"`
 	DiscoveryURL string    `json:"discovery_url"`
 	JWKSURI      string    `json:"jwks_uri,omitempty"`
 	KeyIDs       []string  `json:"key_ids"`
@@ -128,7 +135,7 @@ func (a *api) oidcConfigure(ctx context.Context, _ *http.Request, body io.Reader
 	}
 	cfg := oidc.ProviderConfig{
 		Name: in.Name, ConfigURL: in.ConfigURL, ClaimName: in.ClaimName, Audiences: in.Audiences,
-		UserClaim: in.UserClaim, GroupsClaim: in.GroupsClaim,
+		UserClaim: in.UserClaim, GroupsClaim: in.GroupsClaim, ClientID: in.ClientID, RedirectURL: in.RedirectURL,
 	}
 	if strings.TrimSpace(in.Leeway) != "" {
 		d, err := time.ParseDuration(strings.TrimSpace(in.Leeway))
@@ -190,6 +197,7 @@ func providerView(i oidcstore.Info) OIDCProvider {
 	v := OIDCProvider{
 		Name: c.Name, ConfigURL: c.ConfigURL, Issuer: st.Issuer, ClaimName: c.ClaimName,
 		Audiences: c.Audiences, UserClaim: c.UserClaim, GroupsClaim: c.GroupsClaim, Leeway: c.Leeway.String(),
+		ClientID: c.ClientID, RedirectURL: c.RedirectURL,
 		DiscoveryURL: st.DiscoveryURL, JWKSURI: st.JWKSURL, KeyIDs: st.KeyIDs, Algorithms: st.Algorithms,
 		LastRefresh: st.LastFetch.UTC(), LastAttempt: st.LastAttempted.UTC(), LastError: st.LastError,
 		UpdatedAt: i.UpdatedAt.UTC(),

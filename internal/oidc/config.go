@@ -46,6 +46,13 @@ type ProviderConfig struct {
 	// Leeway tolerates clock skew on exp, nbf and iat (0 means the default
 	// 60s; at most 10 minutes).
 	Leeway time.Duration `json:"leeway"`
+	// ClientID, if set, is the IdP's public client (no secret; PKCE) that
+	// `fedstore login` and the sign-in page use for interactive sign-in. It
+	// must be one of Audiences: the ID token's aud is the client id.
+	ClientID string `json:"client_id,omitempty"`
+	// RedirectURL, if set with ClientID, enables the sign-in page: the
+	// IdP sends browsers back to it (fedstore's URL + /login/callback).
+	RedirectURL string `json:"redirect_url,omitempty"`
 }
 
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
@@ -58,6 +65,8 @@ func (c ProviderConfig) WithDefaults() ProviderConfig {
 	c.ClaimName = strings.TrimSpace(c.ClaimName)
 	c.UserClaim = strings.TrimSpace(c.UserClaim)
 	c.GroupsClaim = strings.TrimSpace(c.GroupsClaim)
+	c.ClientID = strings.TrimSpace(c.ClientID)
+	c.RedirectURL = strings.TrimSpace(c.RedirectURL)
 	if c.Name == "" {
 		c.Name = DefaultProviderName
 	}
@@ -111,7 +120,7 @@ func (c ProviderConfig) Validate(insecureAllowHTTP bool) error {
 	if c.Leeway < 0 || c.Leeway > MaxLeeway {
 		return fmt.Errorf("%w: leeway %s must be between 0s and %s", ErrInvalidConfig, c.Leeway, MaxLeeway)
 	}
-	return nil
+	return c.validateSignIn(insecureAllowHTTP)
 }
 
 // discoveryURL returns the discovery document URL and the issuer expected

@@ -24,6 +24,8 @@ type record struct {
 	UserClaim   string    `json:"user_claim"`
 	GroupsClaim string    `json:"groups_claim,omitempty"`
 	Leeway      string    `json:"leeway"`
+	ClientID    string    `json:"client_id,omitempty"`
+	RedirectURL string    `json:"redirect_url,omitempty"`
 	UpdatedAt   time.Time `json:"updated_at"`
 }
 
@@ -33,7 +35,7 @@ func encodeRecord(cfg oidc.ProviderConfig, updated time.Time) ([]byte, error) {
 	r := record{
 		Name: cfg.Name, ConfigURL: cfg.ConfigURL, ClaimName: cfg.ClaimName,
 		Audiences: cfg.Audiences, UserClaim: cfg.UserClaim, GroupsClaim: cfg.GroupsClaim,
-		Leeway: cfg.Leeway.String(), UpdatedAt: updated.UTC(),
+		Leeway: cfg.Leeway.String(), ClientID: cfg.ClientID, RedirectURL: cfg.RedirectURL, UpdatedAt: updated.UTC(),
 	}
 	b, err := json.Marshal(r)
 	if err != nil {
@@ -56,6 +58,7 @@ func decodeRecord(k string, b []byte) (oidc.ProviderConfig, time.Time, error) {
 	cfg := oidc.ProviderConfig{
 		Name: strings.TrimPrefix(k, KeyPrefix), ConfigURL: r.ConfigURL, ClaimName: r.ClaimName,
 		Audiences: r.Audiences, UserClaim: r.UserClaim, GroupsClaim: r.GroupsClaim, Leeway: leeway,
+		ClientID: r.ClientID, RedirectURL: r.RedirectURL,
 	}
 	return cfg.WithDefaults(), r.UpdatedAt, nil
 }
@@ -64,5 +67,6 @@ func decodeRecord(k string, b []byte) (oidc.ProviderConfig, time.Time, error) {
 func sameConfig(a, b oidc.ProviderConfig) bool {
 	return a.Name == b.Name && a.ConfigURL == b.ConfigURL && a.ClaimName == b.ClaimName &&
 		a.UserClaim == b.UserClaim && a.GroupsClaim == b.GroupsClaim && a.Leeway == b.Leeway &&
+		a.ClientID == b.ClientID && a.RedirectURL == b.RedirectURL &&
 		slices.Equal(a.Audiences, b.Audiences)
 }
