@@ -31,6 +31,11 @@
 //   - Every refused request (authentication or authorization) gets an audit log
 //     line; internal errors are logged with the request id and sent as
 //     InternalError without their text.
+//   - A full disk or quota (object.ErrNoSpace) is 503 ServiceUnavailable:
+//     SDKs retry it with backoff and then show its message; nothing was
+//     stored. A request body that stalls past the server's transfer idle
+//     timeout (an error wrapping os.ErrDeadlineExceeded) is 400
+//     RequestTimeout, as on AWS.
 //
 // It imports object, authn, reqctx, policy (parse errors) and iam (its
 // sentinel errors); it must not import any implementation

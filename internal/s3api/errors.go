@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 
 	"github.com/fedstore/fedstore/internal/authn"
 	"github.com/fedstore/fedstore/internal/iam"
@@ -54,6 +55,7 @@ const (
 	codeXAmzContentSHA256Mismatch    code = "XAmzContentSHA256Mismatch"
 	codeKeyConflict                  code = "KeyConflict"
 	codeServiceUnavailable           code = "ServiceUnavailable"
+	codeRequestTimeout               code = "RequestTimeout"
 	codeMalformedPolicy              code = "MalformedPolicy"
 	codeNoSuchBucketPolicy           code = "NoSuchBucketPolicy"
 )
@@ -130,6 +132,7 @@ func allCodes() []code {
 		codeXAmzContentSHA256Mismatch,
 		codeKeyConflict,
 		codeServiceUnavailable,
+		codeRequestTimeout,
 		codeMalformedPolicy,
 		codeNoSuchBucketPolicy,
 	}
@@ -214,6 +217,11 @@ func toAPIError(err error) (e *apiError, ok bool) {
 	}
 	if errors.Is(err, policy.ErrMalformedPolicy) || errors.Is(err, policy.ErrPolicyTooLarge) {
 		return &apiError{code: codeMalformedPolicy, message: policyErrorMessage(err)}, true
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		// The server's transfer idle timeout cut off a stalled request body
+		// (internal/server/deadlines.go); SDKs retry this code.
+		return &apiError{code: codeRequestTimeout, message: "Your socket connection to the server was not read from or written to within the timeout period."}, true
 	}
 	if errors.Is(err, iam.ErrNoSuchBucketPolicy) {
 		return &apiError{code: codeNoSuchBucketPolicy, message: "The bucket policy does not exist."}, true

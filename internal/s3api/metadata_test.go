@@ -1,7 +1,11 @@
 package s3api
 
 import (
+	"bytes"
+	"context"
+	"log/slog"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/fedstore/fedstore/internal/reqctx"
@@ -26,5 +30,24 @@ func TestUserMetadataLowerCase(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("raw headers %v: want x-amz-meta-colour: blue", w.Header())
+	}
+}
+
+// TestClientGoneIsNotAnInternalError: a request whose client disconnected
+// (its context is cancelled) is logged as abandoned, not as a server fault.
+func TestClientGoneIsNotAnInternalError(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	e := newEnv(t, func(c *Config) { c.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+	mustStatus(t, e.do(t, "PUT", "/bkt", ""), 200, "")
+	ctx, cancel := context.WithCancel(reqctx.With(context.Background(), &reqctx.Info{ID: "GONE"}))
+	cancel()
+	r := httptest.NewRequest("PUT", "/bkt/k", strings.NewReader("data")).WithContext(ctx)
+	e.h.ServeHTTP(httptest.NewRecorder(), r)
+	if strings.Contains(logs.String(), "internal error") || !strings.Contains(logs.String(), "abandoned by the client") {
+		t.Fatalf("log for a cancelled request:\n%s", logs.String())
+	}
+	if w := e.do(t, "HEAD", "/bkt/k", ""); w.Code != 404 {
+		t.Fatalf("HEAD after the abandoned PUT: %d, want 404", w.Code)
 	}
 }

@@ -53,7 +53,13 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, resp *response,
 	resp.close()
 	info := reqctx.From(r.Context())
 	ae, known := toAPIError(err)
-	if !known {
+	switch {
+	case !known && r.Context().Err() != nil:
+		// The client went away mid-request (its connection closed): nothing
+		// was stored and nobody reads the answer; not a server fault.
+		h.log.InfoContext(r.Context(), "s3 request abandoned by the client",
+			"request_id", info.ID, "op", info.Op, "error", err.Error())
+	case !known:
 		h.log.ErrorContext(r.Context(), "s3 internal error",
 			"request_id", info.ID, "op", info.Op, "error", err.Error())
 	}

@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"os"
 	"time"
-
-	"github.com/fedstore/fedstore/internal/authn"
 )
 
 // Connection timeouts (issue 6: slow and abusive clients). net/http's
@@ -21,7 +19,7 @@ import (
 //     longer than this for the next bytes, and while a response is written,
 //     no Write may wait longer for the client to take them (per-operation
 //     deadlines set through http.ResponseController and pushed forward on
-//     each operation). A stalled upload ends with 400 IncompleteBody, a
+//     each operation). A stalled upload ends with 400 RequestTimeout, a
 //     stalled download with a closed connection;
 //   - IdleTimeout: a keep-alive connection waits this long for its next request.
 //
@@ -35,15 +33,35 @@ const (
 )
 
 func (c *Config) applyTimeoutDefaults() {
-	if c.ReadHeaderTimeout <= 0 {
+	if c.ReadHeaderTimeout == 0 {
 		c.ReadHeaderTimeout = DefaultReadHeaderTimeout
 	}
-	if c.TransferIdleTimeout <= 0 {
+	if c.TransferIdleTimeout == 0 {
 		c.TransferIdleTimeout = DefaultTransferIdleTimeout
 	}
-	if c.IdleTimeout <= 0 {
+	if c.IdleTimeout == 0 {
 		c.IdleTimeout = DefaultIdleTimeout
 	}
+}
+
+// minTimeout is the shortest accepted timeout: shorter ones would cut off
+// ordinary clients on a busy network.
+const minTimeout = 100 * time.Millisecond
+
+func (c *Config) validateTimeouts() error {
+	for _, v := range []struct {
+		flag string
+		d    time.Duration
+	}{
+		{"--read-header-timeout", c.ReadHeaderTimeout},
+		{"--transfer-idle-timeout", c.TransferIdleTimeout},
+		{"--idle-timeout", c.IdleTimeout},
+	} {
+		if v.d < minTimeout {
+			return fmt.Errorf("%w: %s %s must be at least %s", ErrConfig, v.flag, v.d, minTimeout)
+		}
+	}
+	return nil
 }
 
 // sendChunk is how many bytes of a streamed response (ReadFrom) one write
@@ -55,6 +73,9 @@ const sendChunk = 1 << 20
 // returned func clears the deadlines the handler left (the connection may
 // serve another request); call it when the handler returns.
 func withTransferDeadlines(w http.ResponseWriter, r *http.Request, idle time.Duration) (http.ResponseWriter, *http.Request, func()) {
+	if idle <= 0 {
+		return w, r, func() {}
+	}
 	rc := http.NewResponseController(w)
 	if r.Body != nil && r.Body != http.NoBody {
 		r2 := *r
@@ -70,27 +91,37 @@ func withTransferDeadlines(w http.ResponseWriter, r *http.Request, idle time.Dur
 }
 
 // idleBody pushes the connection's read deadline forward before each Read
-// and clears it at the end of the body.
+// until the body ends. After the end net/http clears the deadline and reads
+// the connection in the background to notice a client that goes away; a
+// deadline of ours set then (a Read after EOF, as decoders do) would cancel
+// the request's context while the handler still works (a long commit), so
+// none is set after the end.
 type idleBody struct {
 	rc   *http.ResponseController
 	body io.ReadCloser
 	idle time.Duration
+	done bool
 }
 
 func (b *idleBody) Read(p []byte) (int, error) {
+	if b.done {
+		return b.body.Read(p) //nolint:wrapcheck // the body's own errors pass through
+	}
 	// ErrNotSupported (a writer without deadlines) leaves the read unbounded,
 	// as before.
 	_ = b.rc.SetReadDeadline(time.Now().Add(b.idle))
 	n, err := b.body.Read(p)
-	switch {
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		return n, fmt.Errorf("%w: the request body stalled: no data arrived for %s", authn.ErrIncompleteBody, b.idle)
-	case err != nil:
-		// The body is over: net/http now watches the connection for a
-		// close, and a deadline of ours would cancel the request's context
-		// while the handler still works (a long commit).
-		_ = b.rc.SetReadDeadline(time.Time{})
+	if err == nil {
+		return n, nil
 	}
+	b.done = true
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		// The expired deadline stays: net/http's discard of the unread body
+		// after the handler must fail at once, not wait for the client.
+		// s3api answers 400 RequestTimeout for errors wrapping this one.
+		return n, fmt.Errorf("server: the request body stalled: no data arrived for %s: %w", b.idle, err)
+	}
+	_ = b.rc.SetReadDeadline(time.Time{})
 	return n, err //nolint:wrapcheck // the body's own errors pass through
 }
 

@@ -54,6 +54,16 @@ type Config struct {
 	// exchange decided, "error" for InternalFailure) and the error code (""
 	// on success): the metric of STS exchanges by outcome and reason.
 	OnExchange func(outcome, code string)
+	// RateLimiter, when set, is asked once per request with the client's
+	// source IP before anything is read; a refusal answers Throttling (400)
+	// and the exchange does not run (--sts-rate-limit).
+	RateLimiter RateLimiter
+}
+
+// RateLimiter decides whether a source may make one more request
+// (internal/ratelimit implements it).
+type RateLimiter interface {
+	Allow(key string) bool
 }
 
 // New returns the STS query API handler. It panics if cfg.Exchanger is nil

@@ -44,6 +44,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Message: fmt.Sprintf("The STS query API accepts GET and POST, not %s.", r.Method)}, nil)
 		return
 	}
+	if h.cfg.RateLimiter != nil {
+		if ip := sourceIP(r.RemoteAddr); !h.cfg.RateLimiter.Allow(ip) {
+			h.writeError(w, r, info, fmt.Errorf("%w: too many STS requests from %s; slow down and retry", sts.ErrThrottled, ip), nil)
+			return
+		}
+	}
 	p, err := readParams(r)
 	if err != nil {
 		h.writeError(w, r, info, err, nil)

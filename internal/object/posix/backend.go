@@ -34,9 +34,10 @@ type Options struct {
 
 // Backend is the filesystem object.Backend. It is safe for concurrent use.
 type Backend struct {
-	dir      string // absolute DATA
-	internal string // DATA/.fedstore
-	tmp      string // DATA/.fedstore/tmp
+	dir      string   // absolute DATA
+	internal string   // DATA/.fedstore
+	tmp      string   // DATA/.fedstore/tmp/<instance>, see tmpdir.go
+	tmpLock  *os.File // the open, flock'ed tmp directory; held while the process lives
 	xattr    bool
 	now      func() time.Time
 	rand     io.Reader
@@ -50,8 +51,8 @@ type Backend struct {
 
 var _ object.Backend = (*Backend)(nil)
 
-// staleTemp is the age after which New removes leftover temp files (a crash
-// mid-write); younger ones may belong to another node on a shared filesystem.
+// staleTemp is the age after which New removes temp files it cannot tell to
+// be dead by their directory's lock (see tmpdir.go).
 const staleTemp = 24 * time.Hour
 
 // New opens (creating if needed) the data directory dataDir.
@@ -67,7 +68,6 @@ func New(dataDir string, opts Options) (*Backend, error) {
 		rand:     opts.Rand,
 		log:      opts.Logger,
 	}
-	b.tmp = filepath.Join(b.internal, "tmp")
 	if b.now == nil {
 		b.now = time.Now
 	}
@@ -77,12 +77,14 @@ func New(dataDir string, opts Options) (*Backend, error) {
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
 	}
-	for _, d := range []string{b.tmp, b.multipartRoot(), b.metaRoot(), b.bucketsRoot()} {
+	for _, d := range []string{b.multipartRoot(), b.metaRoot(), b.bucketsRoot()} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, fmt.Errorf("posix: %w", err)
 		}
 	}
-	b.cleanTemp()
+	if err := b.setupTemp(filepath.Join(b.internal, "tmp")); err != nil {
+		return nil, err
+	}
 	if !opts.ForceSidecar {
 		b.xattr = b.probeXattr()
 	}
@@ -96,19 +98,6 @@ func (b *Backend) XattrMetadata() bool { return b.xattr }
 func (b *Backend) multipartRoot() string { return filepath.Join(b.internal, "multipart") }
 func (b *Backend) metaRoot() string      { return filepath.Join(b.internal, "meta") }
 func (b *Backend) bucketsRoot() string   { return filepath.Join(b.internal, "buckets") }
-
-func (b *Backend) cleanTemp() {
-	entries, err := os.ReadDir(b.tmp)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		fi, err := e.Info()
-		if err == nil && b.now().Sub(fi.ModTime()) > staleTemp {
-			_ = os.Remove(filepath.Join(b.tmp, e.Name()))
-		}
-	}
-}
 
 func (b *Backend) probeXattr() bool {
 	f, err := b.createTemp()
@@ -209,11 +198,12 @@ func (b *Backend) bucketCreated(bucket string, dirInfo fs.FileInfo) time.Time {
 }
 
 // CreateBucket implements object.Backend.
-func (b *Backend) CreateBucket(ctx context.Context, bucket string) error {
+func (b *Backend) CreateBucket(ctx context.Context, bucket string) (err error) {
+	defer func() { err = noSpace(err) }() // a full disk is ErrNoSpace (tmpdir.go)
 	if err := object.ValidateBucketName(bucket); err != nil {
 		return err
 	}
-	err := os.Mkdir(filepath.Join(b.dir, bucket), 0o755)
+	err = os.Mkdir(filepath.Join(b.dir, bucket), 0o755)
 	if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("%w: %s", object.ErrBucketAlreadyOwnedByYou, bucket)
 	}

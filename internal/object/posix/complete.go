@@ -18,7 +18,8 @@ import (
 // CompleteMultipartUpload implements object.Backend: it checks the list,
 // concatenates the parts into a temp file (streaming, fsync) and commits it
 // like a PUT, then removes the upload.
-func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []object.CompletePart) (object.ObjectInfo, error) {
+func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []object.CompletePart) (_ object.ObjectInfo, err error) {
+	defer func() { err = noSpace(err) }() // a full disk is ErrNoSpace (tmpdir.go)
 	rel, err := keyToPath(key)
 	if err != nil {
 		return object.ObjectInfo{}, err

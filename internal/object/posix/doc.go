@@ -5,7 +5,9 @@
 // Layout and choices (see also the README of the project):
 //
 //   - DATA/.fedstore/ holds internal data and is never a bucket: tmp/ (temp
-//     files, same filesystem so rename is atomic), multipart/<bucket>/<id>/
+//     files, same filesystem so rename is atomic; one flock'ed directory per
+//     process, so a restart removes at once what a crashed process left, see
+//     tmpdir.go), multipart/<bucket>/<id>/
 //     (upload.json, NNNNN.part, NNNNN.json per part), meta/<bucket>/ (sidecar
 //     metadata) and buckets/<bucket> (creation time).
 //   - Metadata (content type, user metadata, ETag, checksum, parts count) is

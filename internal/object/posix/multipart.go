@@ -65,7 +65,8 @@ func knownChecksumAlgorithm(a string) bool {
 }
 
 // CreateMultipartUpload implements object.Backend.
-func (b *Backend) CreateMultipartUpload(ctx context.Context, bucket, key string, opts object.PutOptions) (string, error) {
+func (b *Backend) CreateMultipartUpload(ctx context.Context, bucket, key string, opts object.PutOptions) (_ string, err error) {
+	defer func() { err = noSpace(err) }() // a full disk is ErrNoSpace (tmpdir.go)
 	if _, err := keyToPath(key); err != nil {
 		return "", err
 	}
@@ -118,7 +119,8 @@ func (b *Backend) loadUpload(bucket, key, id string) (uploadRecord, error) {
 }
 
 // UploadPart implements object.Backend.
-func (b *Backend) UploadPart(ctx context.Context, bucket, key, uploadID string, partNumber int, body io.Reader, opts object.PartOptions) (object.PartInfo, error) {
+func (b *Backend) UploadPart(ctx context.Context, bucket, key, uploadID string, partNumber int, body io.Reader, opts object.PartOptions) (_ object.PartInfo, err error) {
+	defer func() { err = noSpace(err) }() // a full disk is ErrNoSpace (tmpdir.go)
 	if partNumber < 1 || partNumber > object.MaxPartNumber {
 		return object.PartInfo{}, fmt.Errorf("%w: part number %d is not in 1..%d", object.ErrInvalidPart, partNumber, object.MaxPartNumber)
 	}

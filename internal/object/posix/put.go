@@ -76,7 +76,8 @@ func copyBody(ctx context.Context, f *os.File, body io.Reader, size, limit int64
 }
 
 // PutObject implements object.Backend.
-func (b *Backend) PutObject(ctx context.Context, bucket, key string, body io.Reader, opts object.PutOptions) (object.ObjectInfo, error) {
+func (b *Backend) PutObject(ctx context.Context, bucket, key string, body io.Reader, opts object.PutOptions) (_ object.ObjectInfo, err error) {
+	defer func() { err = noSpace(err) }() // a full disk is ErrNoSpace (tmpdir.go)
 	rel, err := keyToPath(key)
 	if err != nil {
 		return object.ObjectInfo{}, err
