@@ -19,7 +19,7 @@ func TestBenchSmoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := bench.Config{ServerBin: fedstoreBin, Bucket: "bench-smoke", Duration: 500 * time.Millisecond,
-		Concurrency: 4, Ops: ops, MaxOps: 2000}
+		Concurrency: []int{4}, Ops: ops, MaxOps: 2000}
 	rep, err := bench.Run(context.Background(), cfg, io.Discard, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
 	if err != nil {
 		t.Fatal(err)

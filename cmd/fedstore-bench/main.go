@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -37,10 +38,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("fedstore-bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		cfg     bench.Config
-		ops     string
-		jsonOut string
-		quiet   bool
+		cfg        bench.Config
+		ops        string
+		conc       string
+		jsonOut    string
+		quiet      bool
+		serverArgs string
+		plotOut    string
+		plotFrom   string
 	)
 	fs.StringVar(&cfg.Endpoint, "endpoint", "", "URL of a running fedstore on a loopback address, e.g. http://127.0.0.1:9000")
 	fs.StringVar(&cfg.ServerBin, "server-bin", "", "fedstore binary to start on 127.0.0.1:0 with a temp data dir (instead of --endpoint)")
@@ -51,17 +56,27 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.CACertFile, "ca-cert", "", "PEM CA bundle to trust for an https endpoint")
 	fs.StringVar(&cfg.Bucket, "bucket", "fedstore-bench", "bucket to create and use")
 	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "how long each op runs against each target (max 10m)")
-	fs.IntVar(&cfg.Concurrency, "concurrency", 16, "concurrent clients")
-	fs.StringVar(&ops, "ops", "get4k,put4k,get1m,put1m", "comma-separated ops: get|put followed by a size (4k, 1m, ...)")
+	fs.StringVar(&conc, "concurrency", "16", "comma-separated numbers of concurrent clients; every op runs at each (e.g. 1,8,32)")
+	fs.StringVar(&ops, "ops", "get4k,put4k,get1m,put1m", "comma-separated ops: get|put followed by a size (4k, 1m, ...), the same with -temp\n"+
+		"(signed with temporary credentials from STS), or sts (AssumeRoleWithWebIdentity exchanges)")
+	fs.StringVar(&cfg.RoleARN, "role-arn", "", "with --endpoint: the role the sts and -temp ops assume (default with --server-bin: "+bench.DevRoleARN+")")
+	fs.StringVar(&cfg.TokenFile, "token-file", "", "with --endpoint: a file holding the web-identity token (JWT) for the sts and -temp ops")
+	fs.StringVar(&serverArgs, "server-args", "", "with --server-bin: extra server flags, space-separated (e.g. \"--debug-address 127.0.0.1:6060\")")
+	fs.DurationVar(&cfg.VerifyFor, "yardstick-duration", time.Second, "how long the in-process RS256 and hashing rate loops run")
 	fs.Int64Var(&cfg.MaxOps, "max-ops", bench.DefaultMaxOps, "upper bound on the requests of one op against one target")
 	fs.BoolVar(&cfg.SkipBaseline, "no-baseline", false, "skip the net/http baseline")
+	fs.IntVar(&cfg.Rounds, "rounds", 3, "alternate the compared targets (fedstore/baseline, temporary/root credentials) in this many slices of --duration")
 	fs.StringVar(&jsonOut, "json-out", "", "write the results as JSON to this file")
+	fs.StringVar(&plotOut, "plot-out", "", "draw ops/s against concurrency for every fedstore op into this PNG file")
+	fs.StringVar(&plotFrom, "plot-from", "", "instead of running: read a --json-out file and draw it into --plot-out")
 	fs.BoolVar(&quiet, "quiet", false, "no progress lines, only the final table")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: fedstore-bench (--endpoint URL | --server-bin PATH) [flags]\n\n"+
-			"Runs a bounded GET/PUT load against fedstore on the loopback interface and against\n"+
-			"a bare net/http baseline with the same client, and prints ops/s, MiB/s, p50, p99,\n"+
-			"the server's RSS (when it started the server) and the fedstore/baseline ratios.\n\nFlags:\n")
+			"Runs a bounded GET/PUT/STS load against fedstore on the loopback interface and GET/PUT\n"+
+			"against a bare net/http baseline with the same client, at each concurrency, and prints\n"+
+			"ops/s, MiB/s, p50, p99, the server's RSS (when it started the server), the same run's\n"+
+			"RS256 verification and hashing rates, and the ratios (fedstore/baseline, temporary/root\n"+
+			"credentials, exchanges/RS256 verifications).\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -69,6 +84,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if plotFrom != "" {
+		return replot(plotFrom, plotOut)
 	}
 	if cfg.SecretKey == "" {
 		cfg.SecretKey = os.Getenv("FEDSTORE_ROOT_PASSWORD")
@@ -78,6 +96,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--ops: %w", err)
 	}
 	cfg.Ops = parsed
+	if cfg.Concurrency, err = bench.ParseConcurrency(conc); err != nil {
+		return fmt.Errorf("--concurrency: %w", err)
+	}
+	cfg.ServerArgs = strings.Fields(serverArgs)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -99,5 +121,22 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	if plotOut != "" {
+		if err := rep.WritePlotFile(plotOut); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// replot draws a saved report.
+func replot(from, to string) error {
+	if to == "" {
+		return errors.New("--plot-from needs --plot-out")
+	}
+	rep, err := bench.ReadJSONFile(from)
+	if err != nil {
+		return err
+	}
+	return rep.WritePlotFile(to)
 }

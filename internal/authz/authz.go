@@ -53,8 +53,8 @@ type Authorizer struct {
 
 	mu       sync.RWMutex
 	sessions map[string]*policy.Policy // session policy JSON -> compiled
-	claims   map[string]string         // claim name -> "jwt:<lower claim>"
-	roles    map[string]string         // assumed-role ARN -> role ARN
+	claims   *internTable              // claim name -> "jwt:<lower claim>"
+	roles    *internTable              // assumed-role ARN -> role ARN
 }
 
 // Cache bounds.
@@ -79,8 +79,8 @@ func New(pol Policies, opts Options) *Authorizer {
 		account:  opts.AccountID,
 		log:      opts.Logger,
 		sessions: map[string]*policy.Policy{},
-		claims:   map[string]string{},
-		roles:    map[string]string{},
+		claims:   newInternTable(maxClaimNames, claimKeyOf),
+		roles:    newInternTable(maxRoleARNs, roleARN),
 	}
 	if a.account == "" {
 		a.account = DefaultAccountID

@@ -28,33 +28,33 @@ func (a *Authorizer) fillContext(sc *scratch, req *Request) {
 		return sc.vals[i][:]
 	}
 	for k, v := range req.Conditions {
-		c.Set(lowerKey(k), v...)
+		c.SetLower(lowerKey(k), v...)
 	}
 	p := &req.Principal
 	switch p.Kind {
 	case authn.Session, authn.User:
 		if p.Kind == authn.Session {
-			c.Set("aws:principaltype", one(0, principalTypeSession)...)
+			c.SetLower("aws:principaltype", one(0, principalTypeSession)...)
 		} else {
-			c.Set("aws:principaltype", one(0, principalTypeUser)...)
+			c.SetLower("aws:principaltype", one(0, principalTypeUser)...)
 		}
 		if p.Name != "" {
-			c.Set("aws:username", one(1, p.Name)...)
+			c.SetLower("aws:username", one(1, p.Name)...)
 		}
 		if p.UserID != "" {
-			c.Set("aws:userid", one(2, p.UserID)...)
+			c.SetLower("aws:userid", one(2, p.UserID)...)
 		}
 		if p.ARN != "" {
-			c.Set("aws:principalarn", one(3, p.ARN)...)
+			c.SetLower("aws:principalarn", one(3, p.ARN)...)
 		}
-		c.Set("aws:principalaccount", one(4, a.account)...)
+		c.SetLower("aws:principalaccount", one(4, a.account)...)
 		for name, vals := range p.Claims {
-			c.Set(a.claimKey(name), vals...)
+			c.SetLower(a.claimKey(name), vals...)
 		}
 	case authn.Root:
-		c.Set("aws:principaltype", one(0, principalTypeRoot)...)
+		c.SetLower("aws:principaltype", one(0, principalTypeRoot)...)
 	default:
-		c.Set("aws:principaltype", one(0, principalTypeAnonymous)...)
+		c.SetLower("aws:principaltype", one(0, principalTypeAnonymous)...)
 	}
 }
 
@@ -79,36 +79,9 @@ func lowerKey(k string) string {
 
 // claimKey is "jwt:<claim>" lower-cased, interned so that a steady set of
 // claim names costs no allocation per request.
-func (a *Authorizer) claimKey(name string) string {
-	a.mu.RLock()
-	k, ok := a.claims[name]
-	a.mu.RUnlock()
-	if ok {
-		return k
-	}
-	k = "jwt:" + strings.ToLower(name)
-	a.mu.Lock()
-	if len(a.claims) < maxClaimNames {
-		a.claims[name] = k
-	}
-	a.mu.Unlock()
-	return k
-}
+func (a *Authorizer) claimKey(name string) string { return a.claims.get(name) }
+
+func claimKeyOf(name string) string { return "jwt:" + strings.ToLower(name) }
 
 // roleARNOf is roleARN(arn), interned like claim keys.
-func (a *Authorizer) roleARNOf(arn string) string {
-	a.mu.RLock()
-	r, ok := a.roles[arn]
-	a.mu.RUnlock()
-	if ok {
-		return r
-	}
-	r = roleARN(arn)
-	a.mu.Lock()
-	if len(a.roles) >= maxRoleARNs {
-		clear(a.roles)
-	}
-	a.roles[arn] = r
-	a.mu.Unlock()
-	return r
-}
+func (a *Authorizer) roleARNOf(arn string) string { return a.roles.get(arn) }

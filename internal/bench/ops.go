@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,17 +14,24 @@ import (
 
 // Op is one kind of request the benchmark repeats.
 type Op struct {
-	Name   string // e.g. "get4k"
-	Method string // GET or PUT
-	Size   int    // object size in bytes
+	Name   string // e.g. "get4k", "get4k-temp", "sts"
+	Method string // GET, PUT, or STS (an AssumeRoleWithWebIdentity exchange)
+	Size   int    // object size in bytes (0 for STS)
+	// Temp signs with temporary credentials from an STS exchange instead of
+	// the root credentials (ops named "...-temp").
+	Temp bool
 }
+
+// MethodSTS is the Method of the "sts" op.
+const MethodSTS = "STS"
 
 // MaxObjectSize bounds an op's object size.
 const MaxObjectSize = 64 << 20
 
-var opRe = regexp.MustCompile(`^(get|put)([0-9]+)(k|m)$`)
+var opRe = regexp.MustCompile(`^(get|put)([0-9]+)(k|m)(-temp)?$`)
 
-// ParseOps parses a comma-separated list such as "get4k,put4k,get1m,put1m".
+// ParseOps parses a comma-separated list such as
+// "get4k,put4k,get1m,put1m,get4k-temp,sts".
 func ParseOps(s string) ([]Op, error) {
 	var ops []Op
 	seen := map[string]bool{}
@@ -32,9 +40,17 @@ func ParseOps(s string) ([]Op, error) {
 		if f == "" {
 			continue
 		}
+		if seen[f] {
+			return nil, fmt.Errorf("op %q listed twice", f)
+		}
+		seen[f] = true
+		if f == "sts" {
+			ops = append(ops, Op{Name: f, Method: MethodSTS})
+			continue
+		}
 		m := opRe.FindStringSubmatch(f)
 		if m == nil {
-			return nil, fmt.Errorf("op %q: want get or put followed by a size such as 4k or 1m (e.g. get4k,put1m)", f)
+			return nil, fmt.Errorf("op %q: want sts, or get or put followed by a size such as 4k or 1m and optionally -temp (e.g. get4k,put1m,get4k-temp)", f)
 		}
 		n, err := strconv.Atoi(m[2])
 		if err != nil || n <= 0 {
@@ -47,16 +63,50 @@ func ParseOps(s string) ([]Op, error) {
 		if size > MaxObjectSize {
 			return nil, fmt.Errorf("op %q: size %d bytes is over the limit of %d", f, size, MaxObjectSize)
 		}
-		if seen[f] {
-			return nil, fmt.Errorf("op %q listed twice", f)
-		}
-		seen[f] = true
-		ops = append(ops, Op{Name: f, Method: strings.ToUpper(m[1]), Size: size})
+		ops = append(ops, Op{Name: f, Method: strings.ToUpper(m[1]), Size: size, Temp: m[4] != ""})
 	}
 	if len(ops) == 0 {
 		return nil, errors.New("no ops given")
 	}
 	return ops, nil
+}
+
+// base is the op's name without "-temp": temporary-credential ops read and
+// write the same objects as their root twins.
+func (o Op) base() string { return strings.TrimSuffix(o.Name, "-temp") }
+
+// needsSTS reports whether any op needs a web-identity token.
+func needsSTS(ops []Op) bool {
+	for _, o := range ops {
+		if o.Temp || o.Method == MethodSTS {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseConcurrency parses a comma-separated list of client counts such as
+// "1,8,32"; every op runs at each of them.
+func ParseConcurrency(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 || n > MaxConcurrency {
+			return nil, fmt.Errorf("concurrency %q: want a whole number in [1, %d]", f, MaxConcurrency)
+		}
+		if slices.Contains(out, n) {
+			return nil, fmt.Errorf("concurrency %d listed twice", n)
+		}
+		out = append(out, n)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no concurrency given")
+	}
+	return out, nil
 }
 
 // Limits that keep every run bounded.
@@ -83,11 +133,30 @@ type Config struct {
 	CACertFile string
 	Bucket     string
 
-	Duration    time.Duration // per op and target
-	Concurrency int
+	Duration time.Duration // per op, concurrency and target
+	// Concurrency lists the numbers of concurrent clients; every op runs
+	// at each.
+	Concurrency []int
 	Ops         []Op
+	// RoleARN and TokenFile, for the sts and -temp ops against --endpoint:
+	// the role to assume and a file holding a web-identity token (JWT).
+	// A server the benchmark starts runs with --dev, and its built-in IdP
+	// mints the tokens (role arn:aws:iam::000000000000:role/s3admin).
+	RoleARN   string
+	TokenFile string
+	// ServerArgs are extra flags for a server the benchmark starts (e.g.
+	// --debug-address 127.0.0.1:6060 to profile it).
+	ServerArgs []string
+	// VerifyFor is how long the in-process RS256 verification and hashing
+	// rate loops run (default 1s).
+	VerifyFor time.Duration
 	// MaxOps bounds the requests of one op against one target.
 	MaxOps int64
+	// Rounds splits each run into this many slices, alternating between
+	// the targets compared (fedstore and the baseline, temporary and root
+	// credentials), so that load drifting on the machine skews both alike
+	// (default 3).
+	Rounds int
 	// SkipBaseline leaves out the net/http baseline.
 	SkipBaseline bool
 }
@@ -108,8 +177,25 @@ func (c *Config) Validate() error {
 	if c.Duration <= 0 || c.Duration > MaxDuration {
 		return fmt.Errorf("--duration %s: must be in (0, %s]", c.Duration, MaxDuration)
 	}
-	if c.Concurrency < 1 || c.Concurrency > MaxConcurrency {
-		return fmt.Errorf("--concurrency %d: must be in [1, %d]", c.Concurrency, MaxConcurrency)
+	if len(c.Concurrency) == 0 {
+		return errors.New("--concurrency: give at least one number of clients")
+	}
+	for _, n := range c.Concurrency {
+		if n < 1 || n > MaxConcurrency {
+			return fmt.Errorf("--concurrency %d: must be in [1, %d]", n, MaxConcurrency)
+		}
+	}
+	if c.Endpoint != "" && needsSTS(c.Ops) && (c.RoleARN == "" || c.TokenFile == "") {
+		return errors.New("the sts and -temp ops against --endpoint need --role-arn and --token-file")
+	}
+	if c.Rounds <= 0 {
+		c.Rounds = 3
+	}
+	if c.Rounds > 100 {
+		return fmt.Errorf("--rounds %d: at most 100", c.Rounds)
+	}
+	if c.VerifyFor <= 0 {
+		c.VerifyFor = time.Second
 	}
 	if c.MaxOps < 1 || c.MaxOps > 100*DefaultMaxOps {
 		return fmt.Errorf("--max-ops %d: must be in [1, %d]", c.MaxOps, 100*DefaultMaxOps)

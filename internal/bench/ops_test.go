@@ -15,10 +15,13 @@ func TestParseOps(t *testing.T) {
 		want    []Op
 		wantErr string
 	}{
-		{"get4k,put4k,get1m,put1m", []Op{{"get4k", "GET", 4096}, {"put4k", "PUT", 4096}, {"get1m", "GET", 1 << 20}, {"put1m", "PUT", 1 << 20}}, ""},
-		{" GET16K ", []Op{{"get16k", "GET", 16 << 10}}, ""},
+		{"get4k,put4k,get1m,put1m", []Op{{"get4k", "GET", 4096, false}, {"put4k", "PUT", 4096, false}, {"get1m", "GET", 1 << 20, false}, {"put1m", "PUT", 1 << 20, false}}, ""},
+		{" GET16K ", []Op{{"get16k", "GET", 16 << 10, false}}, ""},
+		{"get4k-temp,sts", []Op{{"get4k-temp", "GET", 4096, true}, {"sts", MethodSTS, 0, false}}, ""},
+		{"sts,sts", nil, "listed twice"},
+		{"put4k-tmp", nil, "want sts"},
 		{"get4k,get4k", nil, "listed twice"},
-		{"delete4k", nil, "want get or put"},
+		{"delete4k", nil, "get or put followed by a size"},
 		{"get0k", nil, "positive"},
 		{"put65m", nil, "over the limit"},
 		{",", nil, "no ops"},
@@ -47,7 +50,7 @@ func TestConfigValidate(t *testing.T) {
 	t.Parallel()
 	ok := func() Config {
 		return Config{Endpoint: "http://127.0.0.1:9000", AccessKey: "a", SecretKey: "s", Bucket: "bench",
-			Duration: time.Second, Concurrency: 4, Ops: []Op{{"get4k", "GET", 4096}}, MaxOps: 10}
+			Duration: time.Second, Concurrency: []int{4}, Ops: []Op{{Name: "get4k", Method: "GET", Size: 4096}}, MaxOps: 10}
 	}
 	tests := []struct {
 		name    string
@@ -64,7 +67,13 @@ func TestConfigValidate(t *testing.T) {
 		{"no target", func(c *Config) { c.Endpoint = "" }, "exactly one"},
 		{"no credentials", func(c *Config) { c.SecretKey = "" }, "credentials"},
 		{"too long", func(c *Config) { c.Duration = time.Hour }, "--duration"},
-		{"zero concurrency", func(c *Config) { c.Concurrency = 0 }, "--concurrency"},
+		{"zero concurrency", func(c *Config) { c.Concurrency = []int{8, 0} }, "--concurrency"},
+		{"no concurrency", func(c *Config) { c.Concurrency = nil }, "--concurrency"},
+		{"sts without a token", func(c *Config) { c.Ops = append(c.Ops, Op{Name: "sts", Method: MethodSTS}) }, "--token-file"},
+		{"sts with a token", func(c *Config) {
+			c.Ops = append(c.Ops, Op{Name: "sts", Method: MethodSTS})
+			c.RoleARN, c.TokenFile = DevRoleARN, "/tmp/token"
+		}, ""},
 		{"unbounded ops", func(c *Config) { c.MaxOps = 0 }, "--max-ops"},
 		{"bad bucket", func(c *Config) { c.Bucket = "Bad_Bucket" }, "--bucket"},
 	}
@@ -82,6 +91,39 @@ func TestConfigValidate(t *testing.T) {
 			}
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("Validate error = %v, want one containing %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestParseConcurrency(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in      string
+		want    []int
+		wantErr string
+	}{
+		{"16", []int{16}, ""},
+		{"1, 8,32", []int{1, 8, 32}, ""},
+		{"1,,64", []int{1, 64}, ""},
+		{"8,8", nil, "twice"},
+		{"0", nil, "whole number"},
+		{"513", nil, "whole number"},
+		{"four", nil, "whole number"},
+		{"", nil, "no concurrency"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			t.Parallel()
+			got, err := ParseConcurrency(tc.in)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("ParseConcurrency(%q) = %v, %v; want an error containing %q", tc.in, got, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || !cmp.Equal(got, tc.want) {
+				t.Fatalf("ParseConcurrency(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
 			}
 		})
 	}

@@ -33,10 +33,10 @@ type Process struct {
 
 var listenRe = regexp.MustCompile(`fedstore listening on (https?://127\.0\.0\.1:[0-9]+)`)
 
-// StartServer runs `bin server --data DIR --address 127.0.0.1:0` with fresh
-// random root credentials and waits for its listening line. dataDir may be
-// empty (a temp dir is made and removed by Stop).
-func StartServer(ctx context.Context, bin, dataDir string) (*Process, error) {
+// StartServer runs `bin server --data DIR --address 127.0.0.1:0 [extra...]`
+// with fresh random root credentials and waits for its listening line.
+// dataDir may be empty (a temp dir is made and removed by Stop).
+func StartServer(ctx context.Context, bin, dataDir string, extra ...string) (*Process, error) {
 	p := &Process{exited: make(chan error, 1), tail: &ring{max: 50}}
 	if dataDir == "" {
 		d, err := os.MkdirTemp("", "fedstore-bench-")
@@ -48,7 +48,7 @@ func StartServer(ctx context.Context, bin, dataDir string) (*Process, error) {
 	p.DataDir = dataDir
 	p.AccessKey = "bench-" + randomHex(6)
 	p.SecretKey = randomHex(20)
-	p.cmd = exec.Command(bin, "server", "--data", dataDir, "--address", "127.0.0.1:0")
+	p.cmd = exec.Command(bin, append([]string{"server", "--data", dataDir, "--address", "127.0.0.1:0"}, extra...)...)
 	p.cmd.Env = append(filteredEnv(), "FEDSTORE_ROOT_USER="+p.AccessKey, "FEDSTORE_ROOT_PASSWORD="+p.SecretKey)
 	pr, pw := io.Pipe()
 	p.cmd.Stdout, p.cmd.Stderr = pw, pw

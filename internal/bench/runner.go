@@ -56,6 +56,49 @@ func (s *workerStats) record(d time.Duration) {
 // runOp drives op against target with concurrency workers until duration
 // has passed or maxOps requests were sent, whichever comes first.
 func runOp(ctx context.Context, hc *http.Client, target Target, op Op, concurrency int, duration time.Duration, maxOps int64) Result {
+	return finish(op, target.Name(), concurrency, []slice{runSlice(ctx, hc, target, op, concurrency, duration, maxOps)})
+}
+
+// runInterleaved measures several targets with the same op in alternating
+// slices (rounds of duration/rounds each, every target once per round), so
+// that a machine whose load drifts (other processes, thermal limits) skews
+// them alike and their ratio stays meaningful. Each target gets at most
+// maxOps requests in all.
+func runInterleaved(ctx context.Context, hc *http.Client, targets []Target, op Op, concurrency int, duration time.Duration, maxOps int64, rounds int) []Result {
+	rounds = max(1, rounds)
+	per := make([][]slice, len(targets))
+	left := make([]int64, len(targets))
+	for i := range left {
+		left[i] = maxOps
+	}
+	for range rounds {
+		for i, tg := range targets {
+			if ctx.Err() != nil || left[i] <= 0 {
+				continue
+			}
+			sl := runSlice(ctx, hc, tg, op, concurrency, duration/time.Duration(rounds), left[i])
+			left[i] -= sl.issued
+			per[i] = append(per[i], sl)
+			hc.CloseIdleConnections() // every slice starts with fresh connections
+		}
+	}
+	out := make([]Result, len(targets))
+	for i, tg := range targets {
+		out[i] = finish(op, tg.Name(), concurrency, per[i])
+	}
+	return out
+}
+
+// slice is what one timed run of one target measured.
+type slice struct {
+	elapsed time.Duration
+	issued  int64
+	stats   []*workerStats
+}
+
+// runSlice runs op against target with concurrency workers for duration or
+// maxOps requests.
+func runSlice(ctx context.Context, hc *http.Client, target Target, op Op, concurrency int, duration time.Duration, maxOps int64) slice {
 	ctx, cancel := context.WithTimeout(ctx, duration)
 	defer cancel()
 	var (
@@ -99,20 +142,28 @@ func runOp(ctx context.Context, hc *http.Client, target Target, op Op, concurren
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
+	return slice{elapsed: time.Since(start), issued: issued, stats: stats}
+}
 
-	res := Result{Op: op.Name, Target: target.Name(), Concurrency: concurrency, Seconds: elapsed.Seconds()}
+// finish sums the slices of one target into a Result.
+func finish(op Op, target string, concurrency int, parts []slice) Result {
+	res := Result{Op: op.Name, Target: target, Concurrency: concurrency}
 	var all []time.Duration
 	var bytes int64
-	for _, st := range stats {
-		res.Ops += st.ops
-		res.Errors += st.errors
-		bytes += st.bytes
-		all = append(all, st.samples...)
-		if res.FirstError == "" {
-			res.FirstError = st.firstErr
+	var elapsed time.Duration
+	for _, sl := range parts {
+		elapsed += sl.elapsed
+		for _, st := range sl.stats {
+			res.Ops += st.ops
+			res.Errors += st.errors
+			bytes += st.bytes
+			all = append(all, st.samples...)
+			if res.FirstError == "" {
+				res.FirstError = st.firstErr
+			}
 		}
 	}
+	res.Seconds = elapsed.Seconds()
 	good := res.Ops - res.Errors
 	if elapsed > 0 {
 		res.OpsPerSec = float64(good) / elapsed.Seconds()

@@ -59,7 +59,7 @@ const (
 
 func objectKey(op Op, w, i int) string {
 	if op.Method == http.MethodGet {
-		return fmt.Sprintf("%s/%d", op.Name, (w+i)%seedObjects)
+		return fmt.Sprintf("%s/%d", op.base(), (w+i)%seedObjects)
 	}
 	return fmt.Sprintf("%s/w%03d-%02d", op.Name, w, i%putKeysPerWorker)
 }
@@ -74,6 +74,7 @@ type s3Target struct {
 	signer   *v4.Signer
 	bodies   payloads
 	now      func() time.Time
+	label    string // Name(); "fedstore" when empty
 }
 
 func newS3Target(cfg Config, bodies payloads, now func() time.Time) *s3Target {
@@ -88,7 +89,12 @@ func newS3Target(cfg Config, bodies payloads, now func() time.Time) *s3Target {
 	}
 }
 
-func (s *s3Target) Name() string { return "fedstore" }
+func (s *s3Target) Name() string {
+	if s.label == "" {
+		return "fedstore"
+	}
+	return s.label
+}
 
 func (s *s3Target) NewRequest(ctx context.Context, op Op, w, i int) (*http.Request, error) {
 	return s.request(ctx, op.Method, "/"+s.bucket+"/"+objectKey(op, w, i), op.Size)
@@ -157,10 +163,12 @@ func (s *s3Target) prepare(ctx context.Context, hc *http.Client, ops []Op) error
 	} else if status != http.StatusOK && !strings.Contains(body, "BucketAlreadyOwnedByYou") {
 		return fmt.Errorf("create bucket %s: status %d: %s", s.bucket, status, body)
 	}
+	seeded := map[string]bool{}
 	for _, op := range ops {
-		if op.Method != http.MethodGet {
+		if op.Method != http.MethodGet || seeded[op.base()] {
 			continue
 		}
+		seeded[op.base()] = true
 		for n := range seedObjects {
 			req, err := s.request(ctx, http.MethodPut, "/"+s.bucket+"/"+objectKey(op, n, 0), op.Size)
 			if err != nil {

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 )
 
@@ -243,5 +244,59 @@ func TestContext(t *testing.T) {
 	var nilCtx *Context
 	if _, ok := nilCtx.Get("x:y"); ok || nilCtx.Len() != 0 {
 		t.Errorf("nil Context is not empty")
+	}
+}
+
+func TestContextSetLowerShadows(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		fill    func(c *Context)
+		key     string
+		want    []string
+		present bool
+		keys    int
+	}{
+		{"latest wins", func(c *Context) {
+			c.SetLower("aws:username", "from-request")
+			c.SetLower("aws:username", "alice")
+		}, "aws:username", []string{"alice"}, true, 1},
+		{"set replaces the latest", func(c *Context) {
+			c.SetLower("jwt:team", "a")
+			c.SetLower("jwt:team", "b")
+			c.Set("JWT:Team", "c")
+		}, "jwt:team", []string{"c"}, true, 1},
+		{"delete removes shadowed entries too", func(c *Context) {
+			c.SetLower("aws:userid", "x")
+			c.SetLower("aws:userid", "y")
+			c.SetLower("aws:sourceip", "10.0.0.1")
+			c.Delete("AWS:UserId")
+		}, "aws:userid", nil, false, 1},
+		{"an upper-case key given to SetLower is not found", func(c *Context) {
+			c.SetLower("aws:SourceIp", "10.0.0.1")
+		}, "aws:sourceip", nil, false, 1},
+		{"add appends to the latest", func(c *Context) {
+			c.SetLower("jwt:groups", "old")
+			c.SetLower("jwt:groups", "a")
+			c.Add("jwt:groups", "b")
+		}, "jwt:groups", []string{"a", "b"}, true, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var c Context
+			tc.fill(&c)
+			got, ok := c.Get(tc.key)
+			if ok != tc.present || !slices.Equal(got, tc.want) {
+				t.Errorf("Get(%q) = %q, %v; want %q, %v", tc.key, got, ok, tc.want, tc.present)
+			}
+			if c.Len() != tc.keys {
+				t.Errorf("Len() = %d, want %d", c.Len(), tc.keys)
+			}
+			c.Reset()
+			if _, ok := c.Get(tc.key); ok || c.Len() != 0 {
+				t.Errorf("Reset left keys")
+			}
+		})
 	}
 }

@@ -13,30 +13,66 @@ import "strings"
 // aws:EpochTime (seconds), aws:username, aws:userid, aws:PrincipalType,
 // s3:prefix, s3:delimiter, s3:max-keys, and jwt:<claim> for the session's
 // token claims. The package never reads a clock: the caller sets the time keys.
+//
+// A request carries a dozen or two keys, so they live in a slice searched
+// linearly: for that size it is several times cheaper than a map (no
+// hashing on Set or lookup, and Reset is a length change), and a reused
+// Context allocates nothing. A Context is a value holding a slice: copy it
+// only once it is filled (as Request does), and do not Set on two copies.
+//
+// Entries are searched from the end, so the latest entry of a key wins:
+// SetLower appends without searching and may shadow an earlier entry of the
+// same key; Set and Add update the latest entry in place.
 type Context struct {
-	m map[string][]string
+	e []ctxEntry
+}
+
+type ctxEntry struct {
+	key  string // lower case
+	vals []string
 }
 
 // Set replaces the values of key.
 func (c *Context) Set(key string, values ...string) {
-	if c.m == nil {
-		c.m = make(map[string][]string)
+	k := lowerString(key)
+	if i := c.index(k); i >= 0 {
+		c.e[i].vals = values
+		return
 	}
-	c.m[strings.ToLower(key)] = values
+	c.e = append(c.e, ctxEntry{key: k, vals: values})
+}
+
+// SetLower is Set for a key the caller has already lower-cased (as every
+// key from a constant or from strings.ToLower is): it skips the lower-casing
+// scan, and it appends without looking for an earlier entry of key (the new
+// one shadows it), so filling a Context costs no search at all. Use it for
+// keys set once per request, then Reset. A key that is not lower case is
+// never found by a condition or variable.
+func (c *Context) SetLower(key string, values ...string) {
+	c.e = append(c.e, ctxEntry{key: key, vals: values})
 }
 
 // Add appends one value to key.
 func (c *Context) Add(key, value string) {
-	if c.m == nil {
-		c.m = make(map[string][]string)
+	k := lowerString(key)
+	if i := c.index(k); i >= 0 {
+		c.e[i].vals = append(c.e[i].vals, value)
+		return
 	}
-	k := strings.ToLower(key)
-	c.m[k] = append(c.m[k], value)
+	c.e = append(c.e, ctxEntry{key: k, vals: []string{value}})
 }
 
-// Delete removes key.
+// Delete removes key (every entry of it).
 func (c *Context) Delete(key string) {
-	delete(c.m, strings.ToLower(key))
+	k := lowerString(key)
+	out := c.e[:0]
+	for _, e := range c.e {
+		if e.key != k {
+			out = append(out, e)
+		}
+	}
+	clear(c.e[len(out):])
+	c.e = out
 }
 
 // Get returns the values of key and whether it is present.
@@ -44,28 +80,49 @@ func (c *Context) Get(key string) ([]string, bool) {
 	if c == nil {
 		return nil, false
 	}
-	return c.lookup(strings.ToLower(key))
+	return c.lookup(lowerString(key))
 }
 
 // Reset removes every key but keeps the storage, so a Context can be reused
 // (for example from a sync.Pool) without allocating again.
-func (c *Context) Reset() { clear(c.m) }
+func (c *Context) Reset() {
+	clear(c.e)
+	c.e = c.e[:0]
+}
 
-// Len is the number of keys.
+// Len is the number of distinct keys.
 func (c *Context) Len() int {
 	if c == nil {
 		return 0
 	}
-	return len(c.m)
+	n := 0
+	for i := range c.e {
+		if c.index(c.e[i].key) == i {
+			n++
+		}
+	}
+	return n
+}
+
+// index is the position of the latest entry of key, or -1.
+func (c *Context) index(lower string) int {
+	for i := len(c.e) - 1; i >= 0; i-- {
+		if c.e[i].key == lower {
+			return i
+		}
+	}
+	return -1
 }
 
 // lookup takes an already lower-cased key; it does not allocate.
 func (c *Context) lookup(lower string) ([]string, bool) {
-	if c == nil || c.m == nil {
+	if c == nil {
 		return nil, false
 	}
-	v, ok := c.m[lower]
-	return v, ok
+	if i := c.index(lower); i >= 0 {
+		return c.e[i].vals, true
+	}
+	return nil, false
 }
 
 // single is the value of a single-valued key (policy variables cannot use a
@@ -76,4 +133,15 @@ func (c *Context) single(lower string) (string, bool) {
 		return "", false
 	}
 	return v[0], true
+}
+
+// lowerString is strings.ToLower with one cheap pass for the usual case of
+// a key that is already lower-case ASCII (no allocation then).
+func lowerString(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 || ('A' <= c && c <= 'Z') {
+			return strings.ToLower(s)
+		}
+	}
+	return s
 }

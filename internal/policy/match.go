@@ -45,8 +45,13 @@ const (
 
 // pattern is a compiled Resource, Action or condition value.
 type pattern struct {
-	mode   matchMode
-	lit    string
+	mode matchMode
+	lit  string
+	// raw is the literal as written when lit was lower-cased (an exact
+	// action): a request's action usually has the same spelling, so one
+	// string comparison decides before any case folding.
+	raw    string
+	ascii  bool // lit is ASCII: a shorter subject cannot match it, folded or not
 	pieces []piece
 	nvars  int
 }
@@ -62,11 +67,26 @@ func (p *pattern) match(s string, ctx *Context, fold bool) bool {
 	case mAny:
 		return true
 	case mExact:
-		if fold {
-			return strings.EqualFold(s, p.lit)
+		if s == p.lit || (s == p.raw && p.raw != "") {
+			return true
 		}
-		return s == p.lit
+		if p.ascii && len(s) < len(p.lit) {
+			// Every rune that folds to an ASCII letter is at least as long
+			// in UTF-8, so a shorter subject never matches.
+			return false
+		}
+		if fold {
+			// hasPrefix folds like strings.EqualFold (simple folding, rune by
+			// rune) but stops at the first differing ASCII byte, which is
+			// what tells two action names apart.
+			n, ok := hasPrefix(s, p.lit, true)
+			return ok && n == len(s)
+		}
+		return false
 	case mPrefix:
+		if p.ascii && len(s) < len(p.lit) {
+			return false
+		}
 		_, ok := hasPrefix(s, p.lit, fold)
 		return ok
 	}
@@ -302,10 +322,23 @@ func compilePattern(text string, o compileOpts) (pattern, []string, string) {
 		p.mode = mExact
 	case len(ps) == 1 && ps[0].kind == pLit:
 		p.mode, p.lit = mExact, ps[0].text
+		if o.lower && p.lit != text && strings.ToLower(text) == p.lit {
+			p.raw = text
+		}
 	case o.prefix && len(ps) == 2 && ps[0].kind == pLit && ps[1].kind == pStar:
 		p.mode, p.lit = mPrefix, ps[0].text
 	}
+	p.ascii = isASCII(p.lit)
 	return p, keys, ""
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // parseVariable reads the inside of "${...}": a key, optionally followed by

@@ -154,37 +154,48 @@ func URIEncode(s string) string {
 	return string(b)
 }
 
-// headerValues returns the values of a signed header as the client sent them.
-// net/http moves Host, Content-Length and Transfer-Encoding out of r.Header;
-// they are rebuilt from r.Host, r.ContentLength and r.TransferEncoding.
-func headerValues(r *http.Request, name string, scratch []byte) []string {
+// appendDerivedHeader appends the value of a signed header that net/http
+// moves out of r.Header (Host, Content-Length, Transfer-Encoding), rebuilt
+// from r.Host, r.ContentLength and r.TransferEncoding, and reports whether
+// name was one of them. It writes straight into dst, so rebuilding costs no
+// allocation.
+func appendDerivedHeader(dst []byte, r *http.Request, name string) ([]byte, bool) {
 	switch name {
 	case "host":
 		if len(r.Header["Host"]) > 0 {
-			return r.Header["Host"]
+			return dst, false
 		}
 		h := r.Host
 		if h == "" && r.URL != nil {
 			h = r.URL.Host
 		}
-		return []string{h}
+		return appendHeaderValue(dst, h), true
 	case "content-length":
-		if v := r.Header["Content-Length"]; len(v) > 0 {
-			return v
+		if len(r.Header["Content-Length"]) > 0 {
+			return dst, false
 		}
 		if r.ContentLength < 0 {
-			return nil
+			return dst, true
 		}
-		return []string{strconv.FormatInt(r.ContentLength, 10)}
+		return strconv.AppendInt(dst, r.ContentLength, 10), true
 	case "transfer-encoding":
-		if v := r.Header["Transfer-Encoding"]; len(v) > 0 {
-			return v
+		if len(r.Header["Transfer-Encoding"]) > 0 {
+			return dst, false
 		}
-		if len(r.TransferEncoding) > 0 {
-			return []string{strings.Join(r.TransferEncoding, ",")}
+		for i, te := range r.TransferEncoding {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendHeaderValue(dst, te)
 		}
-		return nil
+		return dst, true
 	}
+	return dst, false
+}
+
+// headerValues returns the values of a signed header as the client sent them
+// (see appendDerivedHeader for the three that net/http moves out of r.Header).
+func headerValues(r *http.Request, name string, scratch []byte) []string {
 	// Canonical MIME form of name, without allocating for short names.
 	key := scratch[:0]
 	upper := true
@@ -246,11 +257,15 @@ func appendCanonicalRequest(dst []byte, r *http.Request, s *Signed) ([]byte, err
 	for _, name := range s.SignedHeaders {
 		dst = append(dst, name...)
 		dst = append(dst, ':')
-		for i, v := range headerValues(r, name, scratch[:]) {
-			if i > 0 {
-				dst = append(dst, ',')
+		if d, ok := appendDerivedHeader(dst, r, name); ok {
+			dst = d
+		} else {
+			for i, v := range headerValues(r, name, scratch[:]) {
+				if i > 0 {
+					dst = append(dst, ',')
+				}
+				dst = appendHeaderValue(dst, v)
 			}
-			dst = appendHeaderValue(dst, v)
 		}
 		dst = append(dst, '\n')
 		if len(dst) > maxCanonicalLen {

@@ -9,6 +9,7 @@ import (
 	"hash/crc32"
 	"hash/crc64"
 	"net/http"
+	"net/textproto"
 	"strings"
 	"sync"
 )
@@ -48,7 +49,38 @@ func ParseChecksumAlgorithm(s string) (ChecksumAlgorithm, bool) {
 
 // Header returns the header carrying this checksum, e.g. "x-amz-checksum-crc32".
 func (a ChecksumAlgorithm) Header() string {
+	switch a {
+	case CRC32:
+		return "x-amz-checksum-crc32"
+	case CRC32C:
+		return "x-amz-checksum-crc32c"
+	case CRC64NVME:
+		return "x-amz-checksum-crc64nvme"
+	case SHA1:
+		return "x-amz-checksum-sha1"
+	case SHA256:
+		return "x-amz-checksum-sha256"
+	}
 	return "x-amz-checksum-" + strings.ToLower(string(a))
+}
+
+// canonicalHeader is Header in net/http's canonical form, the key of
+// http.Header: constants, so that looking for each algorithm's header on
+// every request allocates nothing.
+func (a ChecksumAlgorithm) canonicalHeader() string {
+	switch a {
+	case CRC32:
+		return "X-Amz-Checksum-Crc32"
+	case CRC32C:
+		return "X-Amz-Checksum-Crc32c"
+	case CRC64NVME:
+		return "X-Amz-Checksum-Crc64nvme"
+	case SHA1:
+		return "X-Amz-Checksum-Sha1"
+	case SHA256:
+		return "X-Amz-Checksum-Sha256"
+	}
+	return textproto.CanonicalMIMEHeaderKey(a.Header())
 }
 
 // New returns a hash computing the checksum; Sum gives the big-endian digest.
@@ -116,7 +148,7 @@ type ChecksumSpec struct {
 func ParseChecksumHeaders(h http.Header) (ChecksumSpec, error) {
 	var spec ChecksumSpec
 	for _, a := range checksumAlgorithms {
-		v := h.Values(a.Header())
+		v := h[a.canonicalHeader()]
 		if len(v) == 0 {
 			continue
 		}

@@ -4,6 +4,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"net/textproto"
+	"strings"
 	"testing"
 )
 
@@ -81,5 +83,17 @@ func TestParseChecksumHeaders(t *testing.T) {
 				t.Fatalf("got %+v, want %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestChecksumHeaderNames(t *testing.T) {
+	t.Parallel()
+	for _, a := range checksumAlgorithms {
+		if got, want := a.Header(), "x-amz-checksum-"+strings.ToLower(string(a)); got != want {
+			t.Errorf("%s.Header() = %q, want %q", a, got, want)
+		}
+		if got, want := a.canonicalHeader(), textproto.CanonicalMIMEHeaderKey(a.Header()); got != want {
+			t.Errorf("%s.canonicalHeader() = %q, want %q", a, got, want)
+		}
 	}
 }

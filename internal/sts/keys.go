@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fedstore/fedstore/internal/state"
@@ -48,6 +49,9 @@ type keyring struct {
 	mu      sync.RWMutex
 	byID    map[[keyIDLen]byte]*sealKey
 	current *sealKey
+	// gen counts changes of the key set; the opened-token cache drops
+	// entries from an older generation (a removed key ends its tokens).
+	gen atomic.Uint64
 }
 
 func newKeyring() *keyring { return &keyring{byID: map[[keyIDLen]byte]*sealKey{}} }
@@ -87,6 +91,7 @@ func newer(a, b *sealKey) bool {
 }
 
 func (r *keyring) recomputeLocked() {
+	r.gen.Add(1)
 	r.current = nil
 	for _, k := range r.byID {
 		if r.current == nil || newer(k, r.current) {

@@ -28,6 +28,7 @@ type Service struct {
 	revoked *revocations
 	sealer  sealer
 	rec     *recorder
+	opened  openCache // opened session tokens (opencache.go)
 
 	randMu sync.Mutex // cfg.Rand need not be safe for concurrent use
 	live   atomic.Int64
@@ -45,6 +46,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{cfg: cfg, log: cfg.Logger, keys: newKeyring(), revoked: newRevocations()}
+	s.opened.max = maxOpenCache
 	followers := []*follower{
 		{prefix: PrefixKeys, reset: s.keys.reset, apply: s.keys.apply},
 		{prefix: PrefixRevoked, reset: s.revoked.resetKeys, apply: s.revoked.applyKey},

@@ -321,3 +321,36 @@ func TestGroupCommitOnBolt(t *testing.T) {
 		t.Fatalf("%d session records after reopen, want %d (%v)", len(res.KVs), n, err)
 	}
 }
+
+// The second lookup of a session comes from the opened-token cache; a
+// tampered token for the same access key must still be refused, and an
+// expired session too.
+func TestLookupCacheKeepsChecking(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpts{})
+	out, err := e.exchange(e.token(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	first, err := e.svc.LookupCredential(ctx, out.AccessKeyID, out.SessionToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := e.svc.LookupCredential(ctx, out.AccessKeyID, out.SessionToken)
+	if err != nil || second.SecretKey != first.SecretKey || second.Principal.ARN != first.Principal.ARN {
+		t.Fatalf("cached lookup = %+v, %v; want the first answer", second.Principal, err)
+	}
+	raw, _ := base64.RawURLEncoding.DecodeString(out.SessionToken)
+	raw[len(raw)-1] ^= 0x01
+	if _, err := e.svc.LookupCredential(ctx, out.AccessKeyID, base64.RawURLEncoding.EncodeToString(raw)); !errors.Is(err, authn.ErrInvalidToken) {
+		t.Fatalf("tampered token after a cached lookup: %v, want ErrInvalidToken", err)
+	}
+	if _, err := e.svc.LookupCredential(ctx, "ASIA"+out.AccessKeyID[4:len(out.AccessKeyID)-1]+"X", out.SessionToken); err == nil {
+		t.Fatalf("the token opened for another access key")
+	}
+	e.clk.Advance(sts.DefaultMaxDuration + time.Hour)
+	if _, err := e.svc.LookupCredential(ctx, out.AccessKeyID, out.SessionToken); !errors.Is(err, authn.ErrExpiredToken) {
+		t.Fatalf("expired session from the cache: %v, want ErrExpiredToken", err)
+	}
+}

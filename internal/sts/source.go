@@ -24,7 +24,7 @@ func (s *Service) LookupCredential(_ context.Context, accessKey, sessionToken st
 	if sessionToken == "" {
 		return authn.Credential{}, fmt.Errorf("%w: temporary credentials need their session token (X-Amz-Security-Token)", authn.ErrInvalidToken)
 	}
-	p, err := s.sealer.open(s.keys, sessionToken)
+	p, err := s.open(accessKey, sessionToken)
 	if err != nil {
 		return authn.Credential{}, fmt.Errorf("%w: %v", authn.ErrInvalidToken, err)
 	}

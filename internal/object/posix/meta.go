@@ -55,7 +55,10 @@ func xattrTooBig(err error) bool {
 // readXattr returns the record in f's xattr, or nil when there is none.
 func readXattr(f *os.File) ([]byte, error) {
 	fd := int(f.Fd())
-	buf := make([]byte, 2048)
+	// Most records (ETag, size, times, content type) are under 512 bytes;
+	// a larger one costs one more call. This buffer is allocated on every
+	// GET and HEAD: 2 KiB of it was a fifth of a 4 KiB GET's allocations.
+	buf := make([]byte, 512)
 	for {
 		n, err := unix.Fgetxattr(fd, xattrName, buf)
 		switch {

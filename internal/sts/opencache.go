@@ -1,0 +1,68 @@
+package sts
+
+import (
+	"crypto/subtle"
+	"sync"
+	"sync/atomic"
+)
+
+// openCache remembers opened session tokens, so that the requests of a
+// session pay for decrypting, inflating and decoding its token once, not on
+// every request (that was 15% of a 4 KiB GET's CPU). Entries are keyed by
+// access key and hold the whole token, compared in constant time: a hit
+// needs the exact token that once authenticated. An entry is valid only for
+// the key-ring generation it was opened under, so rotating or removing a
+// sealing key empties the cache in effect. Expiry and revocation are still
+// checked on every request by the caller. Bounded: when full it starts over.
+type openCache struct {
+	max int64
+	n   atomic.Int64
+	m   sync.Map // access key -> *openEntry
+}
+
+type openEntry struct {
+	token string
+	gen   uint64
+	p     *payload
+}
+
+// maxOpenCache bounds the cached sessions (about 2-3 KiB each: at most
+// ~12 MiB); a miss costs one token opening (tens of microseconds).
+const maxOpenCache = 4096
+
+func (c *openCache) get(accessKey, token string, gen uint64) *payload {
+	v, ok := c.m.Load(accessKey)
+	if !ok {
+		return nil
+	}
+	e := v.(*openEntry)
+	if e.gen != gen || subtle.ConstantTimeCompare([]byte(e.token), []byte(token)) != 1 {
+		return nil
+	}
+	return e.p
+}
+
+func (c *openCache) put(accessKey, token string, gen uint64, p *payload) {
+	if c.n.Add(1) > c.max {
+		c.m.Clear()
+		c.n.Store(1)
+	}
+	c.m.Store(accessKey, &openEntry{token: token, gen: gen, p: p})
+}
+
+// open returns the payload of tok for accessKey, from the cache or by
+// opening it (a token for another access key is not cached).
+func (s *Service) open(accessKey, tok string) (*payload, error) {
+	gen := s.keys.gen.Load()
+	if p := s.opened.get(accessKey, tok, gen); p != nil {
+		return p, nil
+	}
+	p, err := s.sealer.open(s.keys, tok)
+	if err != nil {
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare([]byte(p.AccessKey), []byte(accessKey)) == 1 {
+		s.opened.put(accessKey, tok, gen, p)
+	}
+	return p, nil
+}
