@@ -4,7 +4,8 @@
 # nothing and exits 0.
 #
 # Installs from apt (only when missing): rclone, s3cmd, awscli (v2, the binary
-# /usr/bin/aws), etcd-server. Checks, without installing, the preinstalled
+# /usr/bin/aws), etcd-server, chromium and chromium-driver (headless browser
+# for the sign-in tests). Checks, without installing, the preinstalled
 # pyenv AWS CLI v1 (`aws` first on PATH) and boto3: PyPI is not reachable
 # here, so when they are missing the script fails with a clear message.
 set -euo pipefail
@@ -22,10 +23,12 @@ declare -A probe=(
 	[s3cmd]=/usr/bin/s3cmd
 	[awscli]=/usr/bin/aws
 	[etcd-server]=/usr/bin/etcd
+	[chromium]=/usr/bin/chromium
+	[chromium-driver]=/usr/bin/chromedriver
 )
 
 missing=()
-for pkg in rclone s3cmd awscli etcd-server; do
+for pkg in rclone s3cmd awscli etcd-server chromium chromium-driver; do
 	if [ -x "${probe[$pkg]}" ] && dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
 		log "$pkg already installed"
 	else
@@ -72,13 +75,16 @@ log "etcd:   $(etcd --version 2>/dev/null | head -n1)"
 command -v node >/dev/null || die "node is missing (Debian package nodejs)"
 command -v npm >/dev/null || die "npm is missing (Debian package npm)"
 idp_dir="$(cd "$(dirname "$0")/.." && pwd)/e2e/idp"
-want=$(cd "$idp_dir" && node -p 'require("./package.json").dependencies["oidc-provider"]')
-have=$(cd "$idp_dir" && node -p 'try { require("./node_modules/oidc-provider/package.json").version } catch { "" }')
+# The sign-in tests also drive /usr/bin/chromium with playwright-core (same
+# package.json); both pinned versions must be installed.
+want=$(cd "$idp_dir" && node -p 'const d = require("./package.json").dependencies; d["oidc-provider"] + " " + d["playwright-core"]')
+have=$(cd "$idp_dir" && node -p 'const v = (p) => { try { return require("./node_modules/" + p + "/package.json").version } catch { return "" } }; v("oidc-provider") + " " + v("playwright-core")')
 if [ "$have" = "$want" ]; then
 	log "oidc-provider $have already installed in e2e/idp"
 else
 	log "installing oidc-provider $want into e2e/idp (npm ci)"
 	(cd "$idp_dir" && npm ci --no-audit --no-fund)
 fi
-log "oidc-provider: $(cd "$idp_dir" && node -p 'require("./node_modules/oidc-provider/package.json").version')"
+log "oidc-provider, playwright-core: $(cd "$idp_dir" && node -p 'require("./node_modules/oidc-provider/package.json").version + ", " + require("./node_modules/playwright-core/package.json").version')"
+log "chromium: $(/usr/bin/chromium --version 2>/dev/null | head -n1)"
 log "ok"

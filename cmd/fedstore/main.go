@@ -31,5 +31,7 @@ STS endpoint (AssumeRoleWithWebIdentity) for short-lived S3 credentials.`,
 	root.AddCommand(newOIDCCmd(os.Getenv), newDevCmd())
 	root.AddCommand(newPolicyCmd(os.Getenv))
 	root.AddCommand(newSTSCmd(os.Getenv))
+	root.AddCommand(newLoginCmd(os.Getenv), newCredentialsCmd(os.Getenv))
+	root.AddCommand(newClusterCmd(os.Getenv))
 	return root
 }

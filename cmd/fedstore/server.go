@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -17,6 +18,7 @@ import (
 const (
 	envRootUser     = "FEDSTORE_ROOT_USER"
 	envRootPassword = "FEDSTORE_ROOT_PASSWORD"
+	envEtcdPassword = "FEDSTORE_ETCD_PASSWORD"
 )
 
 type serverFlags struct {
@@ -31,7 +33,10 @@ type serverFlags struct {
 	logLevel  string
 	dev       bool
 	sts       stsServerFlags
+	stsMin    time.Duration // hidden --sts-min-duration (tests; login.go)
 	timeouts  timeoutFlags
+	cluster   clusterServerFlags
+	debug     debugFlags
 }
 
 func newServerCmd() *cobra.Command {
@@ -49,6 +54,11 @@ all on one address.
 
 Objects are plain files under the data directory (DATA/BUCKET/KEY); fedstore's
 own state lives in DATA/.fedstore.
+
+With --state etcd the control state (providers, policies, sessions, keys) lives
+in etcd instead, and several nodes sharing the etcd cluster and one data
+directory (a shared filesystem) serve the same objects and sessions behind a
+load balancer; see docs/cluster.md and 'fedstore cluster status'.
 
 Root credentials come from FEDSTORE_ROOT_USER and FEDSTORE_ROOT_PASSWORD (both
 or neither; user at least 3 characters, password at least 8). Without them, the
@@ -69,7 +79,8 @@ and closes its state store.`,
 		Example: `  fedstore server --data /var/lib/fedstore
   FEDSTORE_ROOT_USER=admin FEDSTORE_ROOT_PASSWORD=change-me-now fedstore server
   fedstore server --address 0.0.0.0:9443 --tls-cert cert.pem --tls-key key.pem --log-format json
-  fedstore server --dev --data /tmp/fedstore-dev`,
+  fedstore server --dev --data /tmp/fedstore-dev
+  fedstore server --state etcd --etcd-endpoints http://etcd-0:2379,http://etcd-1:2379 --data /mnt/shared/fedstore`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runServer(cmd, f, getenv)
@@ -80,18 +91,22 @@ and closes its state store.`,
 	fl.StringVar(&f.address, "address", server.DefaultAddress, "address to listen on (host:port; port 0 picks a free one)")
 	fl.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); serve HTTPS with --tls-key")
 	fl.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
-	fl.StringVar(&f.state, "state", server.StateBolt, "state store: bolt (embedded, in the data directory)")
+	fl.StringVar(&f.state, "state", server.StateBolt, "state store: bolt (embedded, in the data directory) or etcd (a cluster of nodes; see --etcd-endpoints)")
 	fl.StringVar(&f.region, "region", server.DefaultRegion, "region the server signs for and reports")
 	fl.StringVar(&f.domain, "domain", "", "domain for virtual-hosted-style requests (BUCKET.DOMAIN)")
 	fl.StringVar(&f.logFormat, "log-format", observe.FormatText, "log format: text or json (logs go to stderr)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fl.BoolVar(&f.dev, "dev", false, "development mode: a built-in identity provider (loopback addresses only), the OIDC provider \"dev\" and a sample policy \"s3admin\"; prints the commands to try it")
 	addSTSServerFlags(fl, &f.sts)
+	addSTSMinDurationFlag(fl, &f.stsMin) // login.go
 	addTimeoutServerFlags(fl, &f.timeouts)
+	addClusterServerFlags(fl, &f.cluster)
+	addDebugServerFlags(fl, &f.debug)
 	return cmd
 }
 
 func runServer(cmd *cobra.Command, f serverFlags, getenv func(string) string) error {
+	tuneGC(getenv) // gc.go
 	log, err := observe.NewLogger(cmd.ErrOrStderr(), f.logFormat, f.logLevel)
 	if err != nil {
 		return fmt.Errorf("--log-format/--log-level: %w", err)
@@ -113,11 +128,25 @@ func runServer(cmd *cobra.Command, f serverFlags, getenv func(string) string) er
 
 		STSMaxDuration:     f.sts.maxDuration,
 		STSCleanupInterval: f.sts.cleanupInterval,
+		STSMinDuration:     f.stsMin,
 		AccountID:          f.sts.accountID,
+		STSRateLimit:       f.sts.rateLimit,
 
 		ReadHeaderTimeout:   f.timeouts.readHeader,
 		TransferIdleTimeout: f.timeouts.transferIdle,
 		IdleTimeout:         f.timeouts.idle,
+
+		EtcdEndpoints: f.cluster.etcdEndpoints,
+		EtcdPrefix:    f.cluster.etcdPrefix,
+		EtcdCAFile:    f.cluster.etcdCA,
+		EtcdCertFile:  f.cluster.etcdCert,
+		EtcdKeyFile:   f.cluster.etcdKey,
+		EtcdUsername:  f.cluster.etcdUser,
+		EtcdPassword:  getenv(envEtcdPassword),
+		NodeID:        f.cluster.nodeID,
+		AdvertiseURL:  f.cluster.advertiseURL,
+
+		DebugAddress: f.debug.address,
 	})
 	if err != nil {
 		return err //nolint:wrapcheck // server errors already say what failed

@@ -311,6 +311,7 @@ type stsServerFlags struct {
 	maxDuration     time.Duration
 	cleanupInterval time.Duration
 	accountID       string
+	rateLimit       float64
 }
 
 func addSTSServerFlags(fl *pflag.FlagSet, f *stsServerFlags) {
@@ -320,4 +321,6 @@ func addSTSServerFlags(fl *pflag.FlagSet, f *stsServerFlags) {
 		"how often expired STS sessions and revocations are deleted")
 	fl.StringVar(&f.accountID, "account-id", server.DefaultAccountID,
 		"12-digit account id in session ARNs (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION)")
+	fl.Float64Var(&f.rateLimit, "sts-rate-limit", 0,
+		"STS requests per second per source IP (token bucket, burst the same number); excess requests get Throttling; 0 = no limit")
 }

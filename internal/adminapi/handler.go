@@ -44,6 +44,10 @@ type Config struct {
 	STS STSSessions
 	// IAM serves the policy endpoints (policy.go); nil answers NotImplemented.
 	IAM IAMPolicies
+	// Cluster serves the cluster status endpoint (cluster.go); nil answers
+	// NotImplemented. ClusterStore describes the state store for it.
+	Cluster      ClusterNodes
+	ClusterStore func() ClusterStore
 }
 
 type api struct {
@@ -81,6 +85,7 @@ func New(cfg Config) http.Handler {
 	a.routes = append(a.routes, a.oidcRoutes()...)
 	a.routes = append(a.routes, a.stsRoutes()...)
 	a.routes = append(a.routes, a.policyRoutes()...)
+	a.routes = append(a.routes, a.clusterRoutes()...)
 	return a
 }
 

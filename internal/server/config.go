@@ -39,8 +39,24 @@ type Config struct {
 	// TLSCertFile and TLSKeyFile, both or neither: serve HTTPS (TLS >= 1.2).
 	TLSCertFile string
 	TLSKeyFile  string
-	// State names the state store implementation: "bolt" (default).
+	// State names the state store implementation: "bolt" (default) or
+	// "etcd" (a cluster: see cluster.go and docs/cluster.md).
 	State string
+	// EtcdEndpoints, EtcdPrefix (default "/fedstore/"), TLS files and
+	// credentials of the etcd cluster (--state etcd). EtcdPassword comes
+	// from FEDSTORE_ETCD_PASSWORD only.
+	EtcdEndpoints []string
+	EtcdPrefix    string
+	EtcdCAFile    string
+	EtcdCertFile  string
+	EtcdKeyFile   string
+	EtcdUsername  string
+	EtcdPassword  string
+	// NodeID names this node in the cluster registry (--node-id, default
+	// HOSTNAME:PORT); AdvertiseURL is the URL other nodes and operators
+	// reach it at (--advertise-url, default the listening URL).
+	NodeID       string
+	AdvertiseURL string
 	// Region is the SigV4 region the server accepts and reports.
 	Region string
 	// Domain enables virtual-hosted-style addressing (BUCKET.Domain).
@@ -60,9 +76,16 @@ type Config struct {
 	// STSCleanupInterval is how often expired sessions and revocations are
 	// deleted (--sts-cleanup-interval, default 1m).
 	STSCleanupInterval time.Duration
+	// STSMinDuration is the shortest STS session (default AWS's 15m);
+	// only tests lower it (hidden flag --sts-min-duration).
+	STSMinDuration time.Duration
 	// AccountID is the account in session ARNs (--account-id, 12 digits,
 	// default 000000000000).
 	AccountID string
+	// STSRateLimit limits STS requests per source IP (--sts-rate-limit,
+	// requests per second, burst the same number; 0 = no limit). Excess
+	// requests get Throttling (400).
+	STSRateLimit float64
 
 	// Dev runs the built-in development identity provider (loopback
 	// addresses only, plain http), configures the OIDC provider "dev"
@@ -85,6 +108,9 @@ type Config struct {
 	ReadHeaderTimeout   time.Duration
 	TransferIdleTimeout time.Duration
 	IdleTimeout         time.Duration
+	// DebugAddress, when set, is a loopback host:port where Run serves Go's
+	// pprof profiles (--debug-address; see debug.go). Off by default.
+	DebugAddress string
 	// ShutdownTimeout bounds how long Run waits for in-flight requests after
 	// its context ends (default 30 s); then connections are closed.
 	ShutdownTimeout time.Duration
@@ -126,14 +152,25 @@ func (c *Config) validate() error {
 	switch c.State {
 	case StateBolt:
 	case StateEtcd:
-		return fmt.Errorf("%w: --state etcd is not available yet (use bolt)", ErrConfig)
+		if len(c.EtcdEndpoints) == 0 {
+			return fmt.Errorf("%w: --state etcd needs --etcd-endpoints", ErrConfig)
+		}
 	default:
-		return fmt.Errorf("%w: unknown state store %q (want bolt)", ErrConfig, c.State)
+		return fmt.Errorf("%w: unknown state store %q (want bolt or etcd)", ErrConfig, c.State)
+	}
+	if err := c.validateCluster(); err != nil {
+		return err
 	}
 	if err := c.validateDev(); err != nil {
 		return err
 	}
 	if err := c.validateSTS(); err != nil {
+		return err
+	}
+	if err := c.validateTimeouts(); err != nil {
+		return err
+	}
+	if err := c.validateDebug(); err != nil {
 		return err
 	}
 	return validateRootPair(c.RootUser, c.RootPassword)

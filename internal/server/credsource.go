@@ -26,7 +26,7 @@ func NewRootSource(accessKey, secretKey string) *RootSource {
 // LookupCredential implements authn.CredentialSource.
 func (s *RootSource) LookupCredential(_ context.Context, accessKey, sessionToken string) (authn.Credential, error) {
 	if subtle.ConstantTimeCompare([]byte(accessKey), []byte(s.accessKey)) != 1 {
-		return authn.Credential{}, fmt.Errorf("%w: access key %q", authn.ErrInvalidAccessKeyId, accessKey)
+		return authn.Credential{}, unknownKeyError(accessKey)
 	}
 	if sessionToken != "" {
 		// The root credentials never come with a session token.
@@ -38,3 +38,14 @@ func (s *RootSource) LookupCredential(_ context.Context, accessKey, sessionToken
 		Principal: authn.Principal{Kind: authn.Root, AccessKey: s.accessKey, Name: RootName},
 	}, nil
 }
+
+// unknownKeyError is authn.ErrInvalidAccessKeyId for accessKey. Every
+// request with temporary credentials passes the root source first, so its
+// miss must be cheap: the message is only formatted if someone reads it.
+type unknownKeyError string
+
+func (e unknownKeyError) Error() string {
+	return fmt.Sprintf("%v: access key %q", authn.ErrInvalidAccessKeyId, string(e))
+}
+
+func (e unknownKeyError) Unwrap() error { return authn.ErrInvalidAccessKeyId }

@@ -106,7 +106,8 @@ func isSensitiveQuery(name string) bool {
 	switch strings.ToLower(name) {
 	case "x-amz-signature", "x-amz-security-token",
 		"signature",        // SigV2 presigned URLs
-		"webidentitytoken": // STS GET /?Action=...
+		"webidentitytoken", // STS GET /?Action=...
+		"code", "state":    // OAuth sign-in callback (/login/callback)
 		return true
 	}
 	return false

@@ -40,6 +40,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		s.admin.ServeHTTP(w, r)
 	case s.isOwnEndpoint(r):
 		s.serveOwn(w, r, info)
+	case s.isSignInRequest(r): // signin.go
+		s.serveSignIn(w, r, info)
 	case s.isDevIdPRequest(r):
 		info.API, info.Op = APIDevIdP, "DevIdP"
 		s.oidc.devHTTP.ServeHTTP(w, r)

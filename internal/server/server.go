@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fedstore/fedstore/internal/cluster"
 	"github.com/fedstore/fedstore/internal/iam"
 	"github.com/fedstore/fedstore/internal/observe"
 	"github.com/fedstore/fedstore/internal/state"
@@ -37,11 +38,14 @@ type Server struct {
 	// iam holds policies and attachments (read by STS and authorization).
 	iam    *iam.Store
 	stsSvc *sts.Service
+	// cluster is this node's entry in the node registry (cluster.go).
+	cluster *cluster.Registry
 
 	// Mounted handlers; sts stays nil until the STS API exists.
 	s3             http.Handler
 	admin          http.Handler
 	sts            http.Handler
+	signin         http.Handler // sign-in page and public providers list (signin.go)
 	metricsHandler http.Handler
 
 	listener net.Listener
@@ -50,6 +54,8 @@ type Server struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	debug debugState // the opt-in pprof listener (debug.go)
 }
 
 // New validates cfg, loads the TLS pair, binds the listener, then opens the
@@ -108,6 +114,14 @@ func New(cfg Config) (*Server, error) {
 // open prepares the data dir, opens the state store, resolves the root
 // credentials and builds the APIs.
 func (s *Server) open() error {
+	if s.cfg.State == StateEtcd {
+		// A remote store first: an unreachable cluster leaves nothing behind.
+		store, err := openStore(s.cfg)
+		if err != nil {
+			return err
+		}
+		s.store = store
+	}
 	// Objects are plain files others may be allowed to read (group); fedstore's
 	// own files are private.
 	if err := os.MkdirAll(s.cfg.DataDir, 0o750); err != nil {
@@ -116,11 +130,13 @@ func (s *Server) open() error {
 	if err := os.MkdirAll(filepath.Join(s.cfg.DataDir, metaDirName), 0o700); err != nil {
 		return fmt.Errorf("server: data directory: %w", err)
 	}
-	store, err := openStore(s.cfg)
-	if err != nil {
-		return err
+	if s.store == nil {
+		store, err := openStore(s.cfg)
+		if err != nil {
+			return err
+		}
+		s.store = store
 	}
-	s.store = store
 	creds, err := s.rootCredentials()
 	if err != nil {
 		return err
@@ -158,6 +174,12 @@ func (s *Server) Metrics() *observe.Metrics { return s.metrics }
 // cfg.ShutdownTimeout for in-flight requests, closes what is left and the
 // state store. It returns nil after a clean shutdown.
 func (s *Server) Run(ctx context.Context) error {
+	stopDebug, err := s.startDebug(ctx)
+	if err != nil {
+		_ = s.Close()
+		return err
+	}
+	defer stopDebug()
 	serveErr := make(chan error, 1)
 	go func() {
 		if s.httpSrv.TLSConfig != nil {
@@ -168,6 +190,7 @@ func (s *Server) Run(ctx context.Context) error {
 		serveErr <- s.httpSrv.Serve(s.listener)
 	}()
 	stopOIDC := s.startOIDC(ctx)
+	stopCluster := s.startCluster(ctx)
 	s.log.InfoContext(ctx, "fedstore listening", slog.String("url", s.scheme+"://"+s.Addr().String()))
 	if _, err := fmt.Fprintf(s.cfg.Stdout, "fedstore listening on %s://%s\n", s.scheme, s.Addr()); err != nil {
 		s.log.Warn("cannot write to stdout", slog.String("error", err.Error()))
@@ -177,6 +200,7 @@ func (s *Server) Run(ctx context.Context) error {
 	case err := <-serveErr:
 		// Serve failed on its own (not through Shutdown).
 		stopOIDC()
+		stopCluster()
 		_ = s.Close()
 		return fmt.Errorf("server: serve: %w", err)
 	case <-ctx.Done():
@@ -193,6 +217,7 @@ func (s *Server) Run(ctx context.Context) error {
 		s.log.Warn("serve ended with an error", slog.String("error", err.Error()))
 	}
 	stopOIDC()
+	stopCluster()
 	if err := s.Close(); err != nil {
 		return err
 	}

@@ -292,7 +292,8 @@ func TestNewRefusesBadInputAndStoresNothing(t *testing.T) {
 		{name: "short password", cfg: Config{RootUser: "admin", RootPassword: "short"}, wantErr: "secret key must be 8 to 256 characters, got 5"},
 		{name: "key is not a key", cfg: Config{TLSCertFile: certFile, TLSKeyFile: certFile}, wantErr: "TLS certificate"},
 		{name: "missing cert", cfg: Config{TLSCertFile: "/nonexistent/c.pem", TLSKeyFile: "/nonexistent/k.pem"}, wantErr: "no such file"},
-		{name: "etcd", cfg: Config{State: "etcd"}, wantErr: "not available yet"},
+		{name: "etcd", cfg: Config{State: "etcd"}, wantErr: "needs --etcd-endpoints"},
+		{name: "etcd unreachable", cfg: Config{State: "etcd", EtcdEndpoints: []string{"http://127.0.0.1:1"}}, wantErr: "connection refused"},
 		{name: "busy port", cfg: Config{Address: busy.Addr().String()}, wantErr: "address already in use"},
 	}
 	for _, tt := range tests {

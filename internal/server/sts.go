@@ -34,13 +34,16 @@ func (c *Config) validateSTS() error {
 	if c.STSMaxDuration < minSTSMaxDuration || c.STSMaxDuration > maxSTSMaxDuration {
 		return fmt.Errorf("%w: --sts-max-duration %s must lie between %s and %s", ErrConfig, c.STSMaxDuration, minSTSMaxDuration, maxSTSMaxDuration)
 	}
+	if c.STSMinDuration < 0 || c.STSMinDuration > c.STSMaxDuration {
+		return fmt.Errorf("%w: --sts-min-duration %s must lie between 0 (AWS's 15m) and --sts-max-duration %s", ErrConfig, c.STSMinDuration, c.STSMaxDuration)
+	}
 	if c.STSCleanupInterval < time.Second {
 		return fmt.Errorf("%w: --sts-cleanup-interval %s must be at least 1s", ErrConfig, c.STSCleanupInterval)
 	}
 	if len(c.AccountID) != 12 || c.AccountID != onlyDigits(c.AccountID) {
 		return fmt.Errorf("%w: --account-id %q must be 12 digits", ErrConfig, c.AccountID)
 	}
-	return nil
+	return c.validateRateLimit()
 }
 
 func onlyDigits(s string) string {
@@ -98,13 +101,19 @@ func (s *Server) wireSTS(root authn.CredentialSource, policies sts.Policies) (au
 	if err := errors.Join(s.metrics.Registerer().Register(exchanges), s.metrics.Registerer().Register(live)); err != nil {
 		return nil, fmt.Errorf("server: sts metrics: %w", err)
 	}
+	limiter, err := s.stsRateLimiter()
+	if err != nil {
+		return nil, err
+	}
 	s.sts = stsapi.New(stsapi.Config{
 		Exchanger:   svc,
 		Logger:      s.log,
 		Clock:       s.clock,
 		Rand:        s.rand,
 		MaxDuration: s.cfg.STSMaxDuration,
+		MinDuration: s.cfg.STSMinDuration,
 		OnExchange:  func(outcome, code string) { exchanges.WithLabelValues(outcome, code).Inc() },
+		RateLimiter: limiter,
 	})
 	return ChainSource{root, svc}, nil
 }
@@ -126,13 +135,16 @@ type ChainSource []authn.CredentialSource
 
 // LookupCredential implements authn.CredentialSource.
 func (c ChainSource) LookupCredential(ctx context.Context, accessKey, sessionToken string) (authn.Credential, error) {
-	err := fmt.Errorf("%w: access key %q", authn.ErrInvalidAccessKeyId, accessKey)
+	var err error
 	for _, src := range c {
 		var cred authn.Credential
 		cred, err = src.LookupCredential(ctx, accessKey, sessionToken)
 		if err == nil || !errors.Is(err, authn.ErrInvalidAccessKeyId) {
 			return cred, err
 		}
+	}
+	if err == nil { // an empty chain
+		err = unknownKeyError(accessKey)
 	}
 	return authn.Credential{}, err
 }

@@ -56,8 +56,11 @@ func (s *Server) wire(creds rootCreds) error {
 		OIDC:   s.oidc.providers,
 		STS:    s.stsSvc,
 		IAM:    s.iam,
+
+		Cluster:      s.wireCluster(),
+		ClusterStore: s.clusterStore,
 	})
-	return nil
+	return s.wireSignIn() // signin.go
 }
 
 // adminInfo returns the static facts the admin API reports.
