@@ -7,12 +7,14 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/fedstore/fedstore/internal/oidc/oidctest"
 )
 
 func TestExplain(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	k := newKey(t, "k", jose.RS256)
+	k := oidctest.NewKey(t, "k", jose.RS256)
 	idp := newIdP(t, k)
 	p := idp.provider(t, clk)
 	r := NewRegistry()
@@ -39,7 +41,7 @@ func TestExplain(t *testing.T) {
 		return out
 	}
 	skipAfterRoute := st{CheckSignature: CheckSkip, CheckIss: CheckSkip, CheckAud: CheckSkip, CheckExp: CheckSkip, CheckNbf: CheckSkip, CheckIat: CheckSkip, CheckUser: CheckSkip}
-	good := mint(t, k, idp.claims(now), mintOpts{})
+	good := oidctest.Mint(t, k, idp.claims(now), oidctest.MintOptions{})
 	tests := []struct {
 		name    string
 		token   string
@@ -47,16 +49,16 @@ func TestExplain(t *testing.T) {
 		wantErr error
 	}{
 		{"valid", good, allPass, nil},
-		{"expired and wrong audience", mint(t, k, with(func(c map[string]any) {
+		{"expired and wrong audience", oidctest.Mint(t, k, with(func(c map[string]any) {
 			c["exp"] = now.Add(-time.Hour).Unix()
 			c["aud"] = "x"
-		}), mintOpts{}), modified(st{CheckAud: CheckFail, CheckExp: CheckFail}), ErrInvalidToken},
-		{"expired only", mint(t, k, with(func(c map[string]any) { c["exp"] = now.Add(-time.Hour).Unix() }), mintOpts{}),
+		}), oidctest.MintOptions{}), modified(st{CheckAud: CheckFail, CheckExp: CheckFail}), ErrInvalidToken},
+		{"expired only", oidctest.Mint(t, k, with(func(c map[string]any) { c["exp"] = now.Add(-time.Hour).Unix() }), oidctest.MintOptions{}),
 			modified(st{CheckExp: CheckFail}), ErrExpiredToken},
 		{"alg none still shows claims", rawJWT(`{"alg":"none"}`, `{"iss":"`+idp.issuerURL+`","sub":"a","aud":"fedstore","exp":9999999999}`, []byte("x")),
 			modified(st{CheckAlg: CheckFail, CheckSignature: CheckSkip}), ErrInvalidToken},
 		{"bad signature", good[:len(good)-4] + "AAAA", modified(st{CheckSignature: CheckFail}), ErrInvalidToken},
-		{"unknown issuer", mint(t, k, with(func(c map[string]any) { c["iss"] = "https://x.example" }), mintOpts{}),
+		{"unknown issuer", oidctest.Mint(t, k, with(func(c map[string]any) { c["iss"] = "https://x.example" }), oidctest.MintOptions{}),
 			modified(func() st { m := st{CheckProvider: CheckFail}; maps(m, skipAfterRoute); return m }()), ErrInvalidToken},
 		{"garbage", "not-a-token", st{CheckFormat: CheckFail, CheckAlg: CheckSkip, CheckTyp: CheckSkip, CheckProvider: CheckSkip, CheckSignature: CheckSkip,
 			CheckIss: CheckSkip, CheckAud: CheckSkip, CheckExp: CheckSkip, CheckNbf: CheckSkip, CheckIat: CheckSkip, CheckUser: CheckSkip}, ErrInvalidToken},

@@ -1,12 +1,6 @@
 package oidc
 
 import (
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -18,65 +12,12 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/fedstore/fedstore/internal/oidc/oidctest"
 )
 
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-// testKey is a signing key of the test IdP.
-type testKey struct {
-	kid  string
-	alg  jose.SignatureAlgorithm
-	priv crypto.Signer
-}
-
-func (k testKey) public() jose.JSONWebKey {
-	return jose.JSONWebKey{Key: k.priv.Public(), KeyID: k.kid, Algorithm: string(k.alg), Use: "sig"}
-}
-
-func newKey(t testing.TB, kid string, alg jose.SignatureAlgorithm) testKey {
-	t.Helper()
-	var (
-		priv crypto.Signer
-		err  error
-	)
-	switch alg {
-	case jose.RS256, jose.RS384, jose.RS512, jose.PS256, jose.PS384, jose.PS512:
-		priv, err = rsa.GenerateKey(rand.Reader, 2048)
-	case jose.ES256:
-		priv, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	case jose.ES384:
-		priv, err = ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	case jose.ES512:
-		priv, err = ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
-	case jose.EdDSA:
-		_, priv, err = ed25519.GenerateKey(rand.Reader)
-	default:
-		t.Fatalf("no key for %s", alg)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return testKey{kid: kid, alg: alg, priv: priv}
+func newClock() *oidctest.Clock {
+	return oidctest.NewClock(time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC))
 }
 
 // testIdP is a live OIDC provider: discovery and JWKS over HTTP, with
@@ -86,7 +27,7 @@ type testIdP struct {
 	srv *httptest.Server
 
 	mu        sync.Mutex
-	keys      []testKey
+	keys      []oidctest.Key
 	down      bool
 	issuer    string // discovery issuer override
 	discBody  string // raw discovery body override
@@ -98,7 +39,7 @@ type testIdP struct {
 	issuerURL string
 }
 
-func newIdP(t testing.TB, keys ...testKey) *testIdP {
+func newIdP(t testing.TB, keys ...oidctest.Key) *testIdP {
 	t.Helper()
 	idp := &testIdP{t: t, keys: keys}
 	mux := http.NewServeMux()
@@ -146,7 +87,7 @@ func (idp *testIdP) serveJWKS(w http.ResponseWriter, _ *http.Request) {
 	down, body, cc := idp.down, idp.jwksBody, idp.cacheCtl
 	set := jose.JSONWebKeySet{}
 	for _, k := range idp.keys {
-		set.Keys = append(set.Keys, k.public())
+		set.Keys = append(set.Keys, k.Public())
 	}
 	idp.mu.Unlock()
 	if down {
@@ -167,7 +108,7 @@ func (idp *testIdP) serveJWKS(w http.ResponseWriter, _ *http.Request) {
 	fmt.Fprint(w, body)
 }
 
-func (idp *testIdP) setKeys(keys ...testKey) {
+func (idp *testIdP) setKeys(keys ...oidctest.Key) {
 	idp.mu.Lock()
 	idp.keys = keys
 	idp.mu.Unlock()
@@ -183,12 +124,12 @@ func (idp *testIdP) config() ProviderConfig {
 	return ProviderConfig{Name: "demo", ConfigURL: idp.issuerURL, Audiences: []string{"fedstore"}}
 }
 
-func (idp *testIdP) options(clk *fakeClock) Options {
+func (idp *testIdP) options(clk *oidctest.Clock) Options {
 	return Options{HTTPClient: idp.srv.Client(), Clock: clk.Now}
 }
 
 // provider builds a provider against idp with a fake clock.
-func (idp *testIdP) provider(t testing.TB, clk *fakeClock) *Provider {
+func (idp *testIdP) provider(t testing.TB, clk *oidctest.Clock) *Provider {
 	t.Helper()
 	p, err := NewProvider(t.Context(), idp.config(), idp.options(clk))
 	if err != nil {
@@ -208,53 +149,6 @@ func (idp *testIdP) claims(now time.Time) map[string]any {
 		"nbf":   now.Add(-time.Minute).Unix(),
 		"roles": []string{"s3admin"},
 	}
-}
-
-type mintOpts struct {
-	noKid bool
-	kid   string // override
-	typ   string // "" means JWT; "-" means absent
-	extra map[string]any
-}
-
-// mint signs claims with k.
-func mint(t testing.TB, k testKey, claims map[string]any, o mintOpts) string {
-	t.Helper()
-	so := &jose.SignerOptions{}
-	switch o.typ {
-	case "":
-		so.WithType("JWT")
-	case "-":
-	default:
-		so.WithType(jose.ContentType(o.typ))
-	}
-	for h, v := range o.extra {
-		so.WithHeader(jose.HeaderKey(h), v)
-	}
-	var key any = jose.JSONWebKey{Key: k.priv, KeyID: k.kid}
-	if o.kid != "" {
-		key = jose.JSONWebKey{Key: k.priv, KeyID: o.kid}
-	}
-	if o.noKid {
-		key = k.priv
-	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: k.alg, Key: key}, so)
-	if err != nil {
-		t.Fatal(err)
-	}
-	payload, err := json.Marshal(claims)
-	if err != nil {
-		t.Fatal(err)
-	}
-	jws, err := signer.Sign(payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := jws.CompactSerialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 // rawJWT assembles a compact token from literal parts.

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/fedstore/fedstore/internal/oidc/oidctest"
 )
 
 func mustVerify(t *testing.T, p interface {
@@ -36,37 +38,37 @@ func mustRefuse(t *testing.T, p *Provider, tok string, kind error, msg string) {
 func TestKeyRotationAtLiveIdP(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	oldKey, newK := newKey(t, "old", jose.RS256), newKey(t, "new", jose.RS256)
+	oldKey, newK := oidctest.NewKey(t, "old", jose.RS256), oidctest.NewKey(t, "new", jose.RS256)
 	idp := newIdP(t, oldKey)
 	p := idp.provider(t, clk)
 	if got := idp.jwksHits.Load(); got != 1 {
 		t.Fatalf("JWKS fetched %d times at start, want 1", got)
 	}
-	mustVerify(t, p, mint(t, oldKey, idp.claims(clk.Now()), mintOpts{}))
+	mustVerify(t, p, oidctest.Mint(t, oldKey, idp.claims(clk.Now()), oidctest.MintOptions{}))
 
 	idp.setKeys(newK) // rotation: old removed, new added
 	// Within the rate-limit window of the initial fetch: no refetch.
-	mustRefuse(t, p, mint(t, newK, idp.claims(clk.Now()), mintOpts{}), ErrInvalidToken, `key id "new" is not in the provider's JWKS`)
+	mustRefuse(t, p, oidctest.Mint(t, newK, idp.claims(clk.Now()), oidctest.MintOptions{}), ErrInvalidToken, `key id "new" is not in the provider's JWKS`)
 	if got := idp.jwksHits.Load(); got != 1 {
 		t.Fatalf("JWKS fetched %d times, want 1 (rate limited)", got)
 	}
 	clk.Advance(11 * time.Second)
-	mustVerify(t, p, mint(t, newK, idp.claims(clk.Now()), mintOpts{}))
+	mustVerify(t, p, oidctest.Mint(t, newK, idp.claims(clk.Now()), oidctest.MintOptions{}))
 	if got := idp.jwksHits.Load(); got != 2 {
 		t.Fatalf("JWKS fetched %d times, want 2 (one refetch for the unknown kid)", got)
 	}
 	// The old key was dropped with that refetch.
-	mustRefuse(t, p, mint(t, oldKey, idp.claims(clk.Now()), mintOpts{}), ErrInvalidToken, `key id "old" is not in the provider's JWKS`)
+	mustRefuse(t, p, oidctest.Mint(t, oldKey, idp.claims(clk.Now()), oidctest.MintOptions{}), ErrInvalidToken, `key id "old" is not in the provider's JWKS`)
 	// An unknown kid now: refused without another fetch.
-	mustRefuse(t, p, mint(t, newK, idp.claims(clk.Now()), mintOpts{kid: "other"}), ErrInvalidToken, `key id "other"`)
+	mustRefuse(t, p, oidctest.Mint(t, newK, idp.claims(clk.Now()), oidctest.MintOptions{KID: "other"}), ErrInvalidToken, `key id "other"`)
 	if got := idp.jwksHits.Load(); got != 2 {
 		t.Fatalf("JWKS fetched %d times, want 2", got)
 	}
 	// Tokens without kid also benefit from a refetch after rotation.
-	third := newKey(t, "third", jose.RS256)
+	third := oidctest.NewKey(t, "third", jose.RS256)
 	idp.setKeys(newK, third)
 	clk.Advance(11 * time.Second)
-	mustVerify(t, p, mint(t, third, idp.claims(clk.Now()), mintOpts{noKid: true}))
+	mustVerify(t, p, oidctest.Mint(t, third, idp.claims(clk.Now()), oidctest.MintOptions{NoKID: true}))
 	if got := idp.jwksHits.Load(); got != 3 {
 		t.Fatalf("JWKS fetched %d times, want 3", got)
 	}
@@ -78,13 +80,13 @@ func TestKeyRotationAtLiveIdP(t *testing.T) {
 func TestRefetchRateLimitUnderFlood(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	k := newKey(t, "k", jose.ES256)
+	k := oidctest.NewKey(t, "k", jose.ES256)
 	idp := newIdP(t, k)
 	p := idp.provider(t, clk)
 	claims := idp.claims(clk.Now())
 	tokens := make([]string, 50)
 	for i := range tokens {
-		tokens[i] = mint(t, k, claims, mintOpts{kid: fmt.Sprintf("unknown-%d", i)})
+		tokens[i] = oidctest.Mint(t, k, claims, oidctest.MintOptions{KID: fmt.Sprintf("unknown-%d", i)})
 	}
 	flood := func() {
 		var wg sync.WaitGroup
@@ -120,7 +122,7 @@ func TestRefetchRateLimitUnderFlood(t *testing.T) {
 func TestConcurrentMissesShareOneFetch(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	oldKey, newK := newKey(t, "old", jose.ES256), newKey(t, "new", jose.ES256)
+	oldKey, newK := oidctest.NewKey(t, "old", jose.ES256), oidctest.NewKey(t, "new", jose.ES256)
 	idp := newIdP(t, oldKey)
 	p := idp.provider(t, clk)
 	idp.setKeys(oldKey, newK)
@@ -129,7 +131,7 @@ func TestConcurrentMissesShareOneFetch(t *testing.T) {
 	idp.jwksGate = gate
 	idp.mu.Unlock()
 	clk.Advance(time.Minute)
-	tok := mint(t, newK, idp.claims(clk.Now()), mintOpts{})
+	tok := oidctest.Mint(t, newK, idp.claims(clk.Now()), oidctest.MintOptions{})
 	var ok atomic.Int64
 	var wg sync.WaitGroup
 	for range 20 {
@@ -159,12 +161,12 @@ func TestConcurrentMissesShareOneFetch(t *testing.T) {
 func TestKeyRemovedAtIdPRefusedAfterRefresh(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	a, b := newKey(t, "a", jose.RS256), newKey(t, "b", jose.EdDSA)
+	a, b := oidctest.NewKey(t, "a", jose.RS256), oidctest.NewKey(t, "b", jose.EdDSA)
 	idp := newIdP(t, a, b)
 	p := idp.provider(t, clk)
-	tokA := mint(t, a, idp.claims(clk.Now()), mintOpts{})
-	tokB := mint(t, b, idp.claims(clk.Now()), mintOpts{})
-	tokBNoKid := mint(t, b, idp.claims(clk.Now()), mintOpts{noKid: true})
+	tokA := oidctest.Mint(t, a, idp.claims(clk.Now()), oidctest.MintOptions{})
+	tokB := oidctest.Mint(t, b, idp.claims(clk.Now()), oidctest.MintOptions{})
+	tokBNoKid := oidctest.Mint(t, b, idp.claims(clk.Now()), oidctest.MintOptions{NoKID: true})
 	mustVerify(t, p, tokB)
 	mustVerify(t, p, tokBNoKid)
 	idp.setKeys(a)
@@ -183,7 +185,7 @@ func TestKeyRemovedAtIdPRefusedAfterRefresh(t *testing.T) {
 func TestIdPOutageKeepsCachedKeys(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	k := newKey(t, "k", jose.RS256)
+	k := oidctest.NewKey(t, "k", jose.RS256)
 	idp := newIdP(t, k)
 	var fetches, failures atomic.Int64
 	opts := idp.options(clk)
@@ -208,13 +210,13 @@ func TestIdPOutageKeepsCachedKeys(t *testing.T) {
 		t.Fatalf("Refresh during outage: %v", err)
 	}
 	clk.Advance(time.Hour)
-	mustVerify(t, p, mint(t, k, idp.claims(clk.Now()), mintOpts{}))
-	mustVerify(t, p, mint(t, k, idp.claims(clk.Now()), mintOpts{noKid: true}))
+	mustVerify(t, p, oidctest.Mint(t, k, idp.claims(clk.Now()), oidctest.MintOptions{}))
+	mustVerify(t, p, oidctest.Mint(t, k, idp.claims(clk.Now()), oidctest.MintOptions{NoKID: true}))
 	// A key the cache does not have cannot be fetched: IdP error.
-	other := newKey(t, "other", jose.RS256)
-	mustRefuse(t, p, mint(t, other, idp.claims(clk.Now()), mintOpts{}), ErrIDPCommunication, "the JWKS cannot be fetched")
+	other := oidctest.NewKey(t, "other", jose.RS256)
+	mustRefuse(t, p, oidctest.Mint(t, other, idp.claims(clk.Now()), oidctest.MintOptions{}), ErrIDPCommunication, "the JWKS cannot be fetched")
 	// Rate-limited now, but the last fetch failed: still an IdP error.
-	mustRefuse(t, p, mint(t, other, idp.claims(clk.Now()), mintOpts{}), ErrIDPCommunication, `key id "other"`)
+	mustRefuse(t, p, oidctest.Mint(t, other, idp.claims(clk.Now()), oidctest.MintOptions{}), ErrIDPCommunication, `key id "other"`)
 	if st := p.Status(); st.LastError == "" || len(st.KeyIDs) != 1 {
 		t.Errorf("status %+v", st)
 	}
@@ -225,7 +227,7 @@ func TestIdPOutageKeepsCachedKeys(t *testing.T) {
 	idp.setDown(false)
 	idp.setKeys(k, other)
 	clk.Advance(11 * time.Second)
-	mustVerify(t, p, mint(t, other, idp.claims(clk.Now()), mintOpts{}))
+	mustVerify(t, p, oidctest.Mint(t, other, idp.claims(clk.Now()), oidctest.MintOptions{}))
 	if st := p.Status(); st.LastError != "" {
 		t.Errorf("last error after recovery: %q", st.LastError)
 	}
@@ -234,7 +236,7 @@ func TestIdPOutageKeepsCachedKeys(t *testing.T) {
 func TestIdPOutageWithoutKeys(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	k := newKey(t, "k", jose.RS256)
+	k := oidctest.NewKey(t, "k", jose.RS256)
 	idp := newIdP(t, k)
 	idp.setDown(true)
 	if _, err := NewProvider(t.Context(), idp.config(), idp.options(clk)); !errors.Is(err, ErrIDPCommunication) {
@@ -248,7 +250,7 @@ func TestIdPOutageWithoutKeys(t *testing.T) {
 	if err := r.Put(p); err != nil {
 		t.Fatal(err)
 	}
-	tok := mint(t, k, idp.claims(clk.Now()), mintOpts{})
+	tok := oidctest.Mint(t, k, idp.claims(clk.Now()), oidctest.MintOptions{})
 	for range 3 {
 		_, err := r.Verify(t.Context(), tok)
 		if !errors.Is(err, ErrIDPCommunication) || errors.Is(err, ErrInvalidToken) {
@@ -270,7 +272,7 @@ func TestIdPOutageWithoutKeys(t *testing.T) {
 
 func TestRefreshSchedule(t *testing.T) {
 	t.Parallel()
-	k := newKey(t, "k", jose.ES256)
+	k := oidctest.NewKey(t, "k", jose.ES256)
 	tests := []struct {
 		name     string
 		cacheCtl string
@@ -311,7 +313,7 @@ func TestRefreshSchedule(t *testing.T) {
 func TestRunRefreshesAndStops(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	k := newKey(t, "k", jose.ES256)
+	k := oidctest.NewKey(t, "k", jose.ES256)
 	idp := newIdP(t, k)
 	p := idp.provider(t, clk)
 	r := NewRegistry()
@@ -342,11 +344,11 @@ func TestRunRefreshesAndStops(t *testing.T) {
 func TestEmbeddedKeyIsIgnored(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	k := newKey(t, "k", jose.RS256)
-	attacker := newKey(t, "k", jose.RS256)
+	k := oidctest.NewKey(t, "k", jose.RS256)
+	attacker := oidctest.NewKey(t, "k", jose.RS256)
 	idp := newIdP(t, k)
 	p := idp.provider(t, clk)
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: attacker.priv}, &jose.SignerOptions{EmbedJWK: true})
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: attacker.Priv}, &jose.SignerOptions{EmbedJWK: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,9 +366,9 @@ func TestEmbeddedKeyIsIgnored(t *testing.T) {
 
 func TestKeyFits(t *testing.T) {
 	t.Parallel()
-	rs, ec, ec384, ed := newKey(t, "rs", jose.RS256), newKey(t, "ec", jose.ES256), newKey(t, "ec384", jose.ES384), newKey(t, "ed", jose.EdDSA)
+	rs, ec, ec384, ed := oidctest.NewKey(t, "rs", jose.RS256), oidctest.NewKey(t, "ec", jose.ES256), oidctest.NewKey(t, "ec384", jose.ES384), oidctest.NewKey(t, "ed", jose.EdDSA)
 	tests := []struct {
-		key  testKey
+		key  oidctest.Key
 		alg  string
 		keyA string
 		want bool
@@ -377,7 +379,7 @@ func TestKeyFits(t *testing.T) {
 		{ed, "EdDSA", "", true}, {ed, "ES256", "", false},
 	}
 	for _, tc := range tests {
-		k := jwk{kid: tc.key.kid, alg: tc.keyA, key: tc.key.priv.Public()}
+		k := jwk{kid: tc.key.KID, alg: tc.keyA, key: tc.key.Priv.Public()}
 		if got, why := k.fits(tc.alg); got != tc.want || (!got && why == "") {
 			t.Errorf("%s fits %s (key alg %q) = %v %q, want %v", k.describe(), tc.alg, tc.keyA, got, why, tc.want)
 		}

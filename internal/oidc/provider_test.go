@@ -10,6 +10,8 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/fedstore/fedstore/internal/oidc/oidctest"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -88,7 +90,7 @@ func TestDiscoveryURL(t *testing.T) {
 
 func TestNewProviderAcceptsBothURLForms(t *testing.T) {
 	t.Parallel()
-	k := newKey(t, "k", jose.ES256)
+	k := oidctest.NewKey(t, "k", jose.ES256)
 	idp := newIdP(t, k)
 	for _, u := range []string{idp.issuerURL, idp.issuerURL + "/", idp.issuerURL + wellKnownPath} {
 		cfg := idp.config()
@@ -109,7 +111,7 @@ func TestNewProviderAcceptsBothURLForms(t *testing.T) {
 
 func TestNewProviderRefuses(t *testing.T) {
 	t.Parallel()
-	k := newKey(t, "k", jose.RS256)
+	k := oidctest.NewKey(t, "k", jose.RS256)
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closed.Close()
 	tests := []struct {
@@ -153,16 +155,16 @@ func TestNewProviderRefuses(t *testing.T) {
 
 func TestParseJWKSSkipsUnusableKeys(t *testing.T) {
 	t.Parallel()
-	good := newKey(t, "good", jose.ES256)
-	pub, err := good.public().MarshalJSON()
+	good := oidctest.NewKey(t, "good", jose.ES256)
+	pub, err := good.Public().MarshalJSON()
 	if err != nil {
 		t.Fatal(err)
 	}
-	priv, err := (&jose.JSONWebKey{Key: good.priv, KeyID: "priv"}).MarshalJSON()
+	priv, err := (&jose.JSONWebKey{Key: good.Priv, KeyID: "priv"}).MarshalJSON()
 	if err != nil {
 		t.Fatal(err)
 	}
-	encKey := good.public()
+	encKey := good.Public()
 	encKey.Use, encKey.KeyID = "enc", "enc"
 	enc, _ := encKey.MarshalJSON()
 	raws := [][]byte{pub, priv, enc, []byte(`{"kty":"oct","k":"AAAA"}`), []byte(`"x"`)}
@@ -182,7 +184,7 @@ func TestParseJWKSSkipsUnusableKeys(t *testing.T) {
 func TestRegistryRouting(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	k1, k2 := newKey(t, "one", jose.RS256), newKey(t, "two", jose.ES256)
+	k1, k2 := oidctest.NewKey(t, "one", jose.RS256), oidctest.NewKey(t, "two", jose.ES256)
 	idp1, idp2 := newIdP(t, k1), newIdP(t, k2)
 	p1 := idp1.provider(t, clk)
 	cfg2 := idp2.config()
@@ -218,12 +220,12 @@ func TestRegistryRouting(t *testing.T) {
 		want  string
 		err   string
 	}{
-		{"first", mint(t, k1, idp1.claims(now), mintOpts{}), "demo", ""},
-		{"second", mint(t, k2, idp2.claims(now), mintOpts{}), "second", ""},
-		{"iss of one, key of the other", mint(t, k2, idp1.claims(now), mintOpts{}), "", `key id "two" is not in the provider's JWKS`},
-		{"unknown issuer", mint(t, k1, map[string]any{"iss": "https://nobody.example", "sub": "a", "aud": "fedstore", "exp": now.Add(time.Hour).Unix()}, mintOpts{}),
+		{"first", oidctest.Mint(t, k1, idp1.claims(now), oidctest.MintOptions{}), "demo", ""},
+		{"second", oidctest.Mint(t, k2, idp2.claims(now), oidctest.MintOptions{}), "second", ""},
+		{"iss of one, key of the other", oidctest.Mint(t, k2, idp1.claims(now), oidctest.MintOptions{}), "", `key id "two" is not in the provider's JWKS`},
+		{"unknown issuer", oidctest.Mint(t, k1, map[string]any{"iss": "https://nobody.example", "sub": "a", "aud": "fedstore", "exp": now.Add(time.Hour).Unix()}, oidctest.MintOptions{}),
 			"", `no OIDC provider is configured for the token's issuer "https://nobody.example"`},
-		{"no iss", mint(t, k1, map[string]any{"sub": "a"}, mintOpts{}), "", `token has no "iss" claim`},
+		{"no iss", oidctest.Mint(t, k1, map[string]any{"sub": "a"}, oidctest.MintOptions{}), "", `token has no "iss" claim`},
 	}
 	t.Run("routes", func(t *testing.T) {
 		for _, tc := range tests {

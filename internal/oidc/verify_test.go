@@ -13,19 +13,21 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/fedstore/fedstore/internal/oidc/oidctest"
 )
 
 func TestVerifyAccepts(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	keys := []testKey{
-		newKey(t, "rs256", jose.RS256), newKey(t, "ps256", jose.PS256), newKey(t, "rs512", jose.RS512),
-		newKey(t, "es256", jose.ES256), newKey(t, "es384", jose.ES384), newKey(t, "es512", jose.ES512),
-		newKey(t, "ed", jose.EdDSA),
+	keys := []oidctest.Key{
+		oidctest.NewKey(t, "rs256", jose.RS256), oidctest.NewKey(t, "ps256", jose.PS256), oidctest.NewKey(t, "rs512", jose.RS512),
+		oidctest.NewKey(t, "es256", jose.ES256), oidctest.NewKey(t, "es384", jose.ES384), oidctest.NewKey(t, "es512", jose.ES512),
+		oidctest.NewKey(t, "ed", jose.EdDSA),
 	}
-	byKid := map[string]testKey{}
+	byKid := map[string]oidctest.Key{}
 	for _, k := range keys {
-		byKid[k.kid] = k
+		byKid[k.KID] = k
 	}
 	idp := newIdP(t, keys...)
 	p := idp.provider(t, clk)
@@ -39,7 +41,7 @@ func TestVerifyAccepts(t *testing.T) {
 		name     string
 		key      string
 		claims   map[string]any
-		opts     mintOpts
+		opts     oidctest.MintOptions
 		wantAud  string
 		wantSub  string
 		wantRole []string
@@ -51,11 +53,11 @@ func TestVerifyAccepts(t *testing.T) {
 		{name: "ES384", key: "es384", wantAud: "fedstore", wantSub: "alice", wantRole: []string{"s3admin"}},
 		{name: "ES512", key: "es512", wantAud: "fedstore", wantSub: "alice", wantRole: []string{"s3admin"}},
 		{name: "EdDSA", key: "ed", wantAud: "fedstore", wantSub: "alice", wantRole: []string{"s3admin"}},
-		{name: "no kid RSA", key: "rs256", opts: mintOpts{noKid: true}, wantAud: "fedstore", wantSub: "alice", wantRole: []string{"s3admin"}},
-		{name: "no kid EC", key: "es384", opts: mintOpts{noKid: true}, wantAud: "fedstore", wantSub: "alice", wantRole: []string{"s3admin"}},
-		{name: "typ at+jwt", key: "rs256", opts: mintOpts{typ: "at+jwt"}, wantAud: "fedstore", wantSub: "alice", wantRole: []string{"s3admin"}},
-		{name: "typ application/JWT", key: "rs256", opts: mintOpts{typ: "application/JWT"}, wantAud: "fedstore", wantSub: "alice", wantRole: []string{"s3admin"}},
-		{name: "typ absent", key: "rs256", opts: mintOpts{typ: "-"}, wantAud: "fedstore", wantSub: "alice", wantRole: []string{"s3admin"}},
+		{name: "no kid RSA", key: "rs256", opts: oidctest.MintOptions{NoKID: true}, wantAud: "fedstore", wantSub: "alice", wantRole: []string{"s3admin"}},
+		{name: "no kid EC", key: "es384", opts: oidctest.MintOptions{NoKID: true}, wantAud: "fedstore", wantSub: "alice", wantRole: []string{"s3admin"}},
+		{name: "typ at+jwt", key: "rs256", opts: oidctest.MintOptions{Type: "at+jwt"}, wantAud: "fedstore", wantSub: "alice", wantRole: []string{"s3admin"}},
+		{name: "typ application/JWT", key: "rs256", opts: oidctest.MintOptions{Type: "application/JWT"}, wantAud: "fedstore", wantSub: "alice", wantRole: []string{"s3admin"}},
+		{name: "typ absent", key: "rs256", opts: oidctest.MintOptions{Type: "-"}, wantAud: "fedstore", wantSub: "alice", wantRole: []string{"s3admin"}},
 		{name: "aud array", key: "rs256", claims: with(func(c map[string]any) { c["aud"] = []string{"other", "fedstore"} }),
 			wantAud: "fedstore", wantSub: "alice", wantRole: []string{"s3admin"}},
 		{name: "azp only", key: "rs256", claims: with(func(c map[string]any) { delete(c, "aud"); c["azp"] = "fedstore" }),
@@ -84,7 +86,7 @@ func TestVerifyAccepts(t *testing.T) {
 			if claims == nil {
 				claims = idp.claims(now)
 			}
-			tok := mint(t, byKid[tc.key], claims, tc.opts)
+			tok := oidctest.Mint(t, byKid[tc.key], claims, tc.opts)
 			for name, verify := range map[string]func() (*Claims, error){
 				"provider": func() (*Claims, error) { return p.Verify(t.Context(), tok) },
 				"registry": func() (*Claims, error) {
@@ -105,7 +107,7 @@ func TestVerifyAccepts(t *testing.T) {
 				if diff := cmp.Diff(tc.wantRole, c.Roles("")); diff != "" {
 					t.Errorf("%s: roles (-want +got):\n%s", name, diff)
 				}
-				if c.Algorithm != string(byKid[tc.key].alg) {
+				if c.Algorithm != string(byKid[tc.key].Alg) {
 					t.Errorf("%s: alg %q", name, c.Algorithm)
 				}
 				if c.Expiry.IsZero() || !c.Expiry.After(now.Add(-time.Minute)) {
@@ -119,9 +121,9 @@ func TestVerifyAccepts(t *testing.T) {
 func TestVerifyRefuses(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	rsaKey := newKey(t, "rs", jose.RS256)
-	ecKey := newKey(t, "ec", jose.ES256)
-	stranger := newKey(t, "rs", jose.RS256) // same kid, other key
+	rsaKey := oidctest.NewKey(t, "rs", jose.RS256)
+	ecKey := oidctest.NewKey(t, "ec", jose.ES256)
+	stranger := oidctest.NewKey(t, "rs", jose.RS256) // same kid, other key
 	idp := newIdP(t, rsaKey, ecKey)
 	p := idp.provider(t, clk)
 	now := clk.Now()
@@ -130,9 +132,9 @@ func TestVerifyRefuses(t *testing.T) {
 		mod(c)
 		return c
 	}
-	good := mint(t, rsaKey, idp.claims(now), mintOpts{})
+	good := oidctest.Mint(t, rsaKey, idp.claims(now), oidctest.MintOptions{})
 	parts := strings.Split(good, ".")
-	pubDER, err := x509.MarshalPKIXPublicKey(rsaKey.priv.Public().(*rsa.PublicKey))
+	pubDER, err := x509.MarshalPKIXPublicKey(rsaKey.Priv.Public().(*rsa.PublicKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,35 +153,35 @@ func TestVerifyRefuses(t *testing.T) {
 	}{
 		{"bad signature", parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(`{"iss":"`+idp.issuerURL+`","sub":"mallory","aud":"fedstore","exp":9999999999}`)) + "." + parts[2],
 			ErrInvalidToken, `signature does not verify with kid "rs"`},
-		{"signed by another key with the same kid", mint(t, stranger, idp.claims(now), mintOpts{}), ErrInvalidToken, `signature does not verify with kid "rs" (RSA 2048)`},
+		{"signed by another key with the same kid", oidctest.Mint(t, stranger, idp.claims(now), oidctest.MintOptions{}), ErrInvalidToken, `signature does not verify with kid "rs" (RSA 2048)`},
 		{"alg none", rawJWT(`{"alg":"none","typ":"JWT"}`, string(payload), nil), ErrInvalidToken, "token has no signature"},
 		{"alg none with signature", rawJWT(`{"alg":"none"}`, string(payload), []byte("x")), ErrInvalidToken, `algorithm "none" is never accepted`},
 		{"HS256 with the RSA public key", hsToken, ErrInvalidToken, `algorithm "HS256" (HMAC) is never accepted`},
-		{"alg of another key type", mint(t, ecKey, idp.claims(now), mintOpts{kid: "rs"}), ErrInvalidToken, `kid "rs" (RSA 2048) is for algorithm "RS256", the token uses "ES256"`},
+		{"alg of another key type", oidctest.Mint(t, ecKey, idp.claims(now), oidctest.MintOptions{KID: "rs"}), ErrInvalidToken, `kid "rs" (RSA 2048) is for algorithm "RS256", the token uses "ES256"`},
 		{"unknown alg", rawJWT(`{"alg":"RS1"}`, string(payload), sigBytes), ErrInvalidToken, `algorithm "RS1" is not accepted`},
-		{"wrong iss", mint(t, rsaKey, with(func(c map[string]any) { c["iss"] = "https://evil.example" }), mintOpts{}), ErrInvalidToken,
+		{"wrong iss", oidctest.Mint(t, rsaKey, with(func(c map[string]any) { c["iss"] = "https://evil.example" }), oidctest.MintOptions{}), ErrInvalidToken,
 			`token issuer "https://evil.example" is not the issuer`},
-		{"missing iss", mint(t, rsaKey, with(func(c map[string]any) { delete(c, "iss") }), mintOpts{}), ErrInvalidToken, `token has no "iss" claim`},
-		{"wrong aud", mint(t, rsaKey, with(func(c map[string]any) { c["aud"] = "x" }), mintOpts{}), ErrInvalidToken,
+		{"missing iss", oidctest.Mint(t, rsaKey, with(func(c map[string]any) { delete(c, "iss") }), oidctest.MintOptions{}), ErrInvalidToken, `token has no "iss" claim`},
+		{"wrong aud", oidctest.Mint(t, rsaKey, with(func(c map[string]any) { c["aud"] = "x" }), oidctest.MintOptions{}), ErrInvalidToken,
 			`token audience ["x"] is not one of the configured audiences ["fedstore"]`},
-		{"wrong aud and azp", mint(t, rsaKey, with(func(c map[string]any) { c["aud"] = []string{"x", "y"}; c["azp"] = "z" }), mintOpts{}), ErrInvalidToken,
+		{"wrong aud and azp", oidctest.Mint(t, rsaKey, with(func(c map[string]any) { c["aud"] = []string{"x", "y"}; c["azp"] = "z" }), oidctest.MintOptions{}), ErrInvalidToken,
 			`token audience ["x", "y"] (azp "z") is not one of the configured audiences ["fedstore"]`},
-		{"no aud", mint(t, rsaKey, with(func(c map[string]any) { delete(c, "aud") }), mintOpts{}), ErrInvalidToken, `neither "aud" nor "azp"`},
-		{"aud of wrong type", mint(t, rsaKey, with(func(c map[string]any) { c["aud"] = 5 }), mintOpts{}), ErrInvalidToken, `"aud" is neither a string`},
-		{"expired", mint(t, rsaKey, with(func(c map[string]any) { c["exp"] = now.Add(-2 * time.Minute).Unix() }), mintOpts{}), ErrExpiredToken,
+		{"no aud", oidctest.Mint(t, rsaKey, with(func(c map[string]any) { delete(c, "aud") }), oidctest.MintOptions{}), ErrInvalidToken, `neither "aud" nor "azp"`},
+		{"aud of wrong type", oidctest.Mint(t, rsaKey, with(func(c map[string]any) { c["aud"] = 5 }), oidctest.MintOptions{}), ErrInvalidToken, `"aud" is neither a string`},
+		{"expired", oidctest.Mint(t, rsaKey, with(func(c map[string]any) { c["exp"] = now.Add(-2 * time.Minute).Unix() }), oidctest.MintOptions{}), ErrExpiredToken,
 			"token expired at 2026-11-29T07:58:00Z (now 2026-11-29T08:00:00Z, leeway 1m0s)"},
-		{"missing exp", mint(t, rsaKey, with(func(c map[string]any) { delete(c, "exp") }), mintOpts{}), ErrInvalidToken, `token has no "exp" claim`},
-		{"exp as string", mint(t, rsaKey, with(func(c map[string]any) { c["exp"] = "tomorrow" }), mintOpts{}), ErrInvalidToken, `claim "exp" is not a number`},
-		{"nbf in the future", mint(t, rsaKey, with(func(c map[string]any) { c["nbf"] = now.Add(5 * time.Minute).Unix() }), mintOpts{}), ErrInvalidToken,
+		{"missing exp", oidctest.Mint(t, rsaKey, with(func(c map[string]any) { delete(c, "exp") }), oidctest.MintOptions{}), ErrInvalidToken, `token has no "exp" claim`},
+		{"exp as string", oidctest.Mint(t, rsaKey, with(func(c map[string]any) { c["exp"] = "tomorrow" }), oidctest.MintOptions{}), ErrInvalidToken, `claim "exp" is not a number`},
+		{"nbf in the future", oidctest.Mint(t, rsaKey, with(func(c map[string]any) { c["nbf"] = now.Add(5 * time.Minute).Unix() }), oidctest.MintOptions{}), ErrInvalidToken,
 			"token is not valid before 2026-11-29T08:05:00Z"},
-		{"iat in the future", mint(t, rsaKey, with(func(c map[string]any) { c["iat"] = now.Add(5 * time.Minute).Unix() }), mintOpts{}), ErrInvalidToken,
+		{"iat in the future", oidctest.Mint(t, rsaKey, with(func(c map[string]any) { c["iat"] = now.Add(5 * time.Minute).Unix() }), oidctest.MintOptions{}), ErrInvalidToken,
 			"token was issued in the future, at 2026-11-29T08:05:00Z"},
-		{"missing sub", mint(t, rsaKey, with(func(c map[string]any) { delete(c, "sub") }), mintOpts{}), ErrInvalidToken, `token has no "sub" claim`},
-		{"sub not a string", mint(t, rsaKey, with(func(c map[string]any) { c["sub"] = 42 }), mintOpts{}), ErrInvalidToken, `user claim "sub" is not a string`},
-		{"empty sub", mint(t, rsaKey, with(func(c map[string]any) { c["sub"] = "" }), mintOpts{}), ErrInvalidToken, `user claim "sub" is empty`},
-		{"typ wrong", mint(t, rsaKey, idp.claims(now), mintOpts{typ: "JWE"}), ErrInvalidToken, `token type (typ header) "JWE" is not accepted`},
-		{"typ of logout token", mint(t, rsaKey, idp.claims(now), mintOpts{typ: "logout+jwt"}), ErrInvalidToken, `"logout+jwt" is not accepted`},
-		{"crit header", mint(t, rsaKey, idp.claims(now), mintOpts{extra: map[string]any{"crit": []string{"exp"}, "exp": 1}}), ErrInvalidToken, `"crit"`},
+		{"missing sub", oidctest.Mint(t, rsaKey, with(func(c map[string]any) { delete(c, "sub") }), oidctest.MintOptions{}), ErrInvalidToken, `token has no "sub" claim`},
+		{"sub not a string", oidctest.Mint(t, rsaKey, with(func(c map[string]any) { c["sub"] = 42 }), oidctest.MintOptions{}), ErrInvalidToken, `user claim "sub" is not a string`},
+		{"empty sub", oidctest.Mint(t, rsaKey, with(func(c map[string]any) { c["sub"] = "" }), oidctest.MintOptions{}), ErrInvalidToken, `user claim "sub" is empty`},
+		{"typ wrong", oidctest.Mint(t, rsaKey, idp.claims(now), oidctest.MintOptions{Type: "JWE"}), ErrInvalidToken, `token type (typ header) "JWE" is not accepted`},
+		{"typ of logout token", oidctest.Mint(t, rsaKey, idp.claims(now), oidctest.MintOptions{Type: "logout+jwt"}), ErrInvalidToken, `"logout+jwt" is not accepted`},
+		{"crit header", oidctest.Mint(t, rsaKey, idp.claims(now), oidctest.MintOptions{Header: map[string]any{"crit": []string{"exp"}, "exp": 1}}), ErrInvalidToken, `"crit"`},
 		{"empty", "", ErrInvalidToken, "token is empty"},
 		{"two parts", parts[0] + "." + parts[1], ErrInvalidToken, "token has 2 dot-separated parts, a JWT has 3"},
 		{"four parts", good + ".x", ErrInvalidToken, "token has 4 dot-separated parts"},
@@ -194,7 +196,7 @@ func TestVerifyRefuses(t *testing.T) {
 		{"header without alg", rawJWT(`{"typ":"JWT"}`, string(payload), sigBytes), ErrInvalidToken, `token header has no "alg" string`},
 		{"kid not a string", rawJWT(`{"alg":"RS256","kid":7}`, string(payload), sigBytes), ErrInvalidToken, `token header "kid" is not a string`},
 		{"over-long", good + strings.Repeat("A", MaxTokenLength), ErrInvalidToken, "at most 20000 are accepted"},
-		{"unknown kid", mint(t, rsaKey, idp.claims(now), mintOpts{kid: "nope"}), ErrInvalidToken, `key id "nope" is not in the provider's JWKS`},
+		{"unknown kid", oidctest.Mint(t, rsaKey, idp.claims(now), oidctest.MintOptions{KID: "nope"}), ErrInvalidToken, `key id "nope" is not in the provider's JWKS`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -225,7 +227,7 @@ func TestVerifyRefuses(t *testing.T) {
 func TestVerifyLeewayAndUserClaim(t *testing.T) {
 	t.Parallel()
 	clk := newClock()
-	k := newKey(t, "k", jose.ES256)
+	k := oidctest.NewKey(t, "k", jose.ES256)
 	idp := newIdP(t, k)
 	cfg := idp.config()
 	cfg.Leeway = 5 * time.Second
@@ -251,7 +253,7 @@ func TestVerifyLeewayAndUserClaim(t *testing.T) {
 			t.Parallel()
 			c := idp.claims(now)
 			tc.mod(c)
-			got, err := p.Verify(t.Context(), mint(t, k, c, mintOpts{}))
+			got, err := p.Verify(t.Context(), oidctest.Mint(t, k, c, oidctest.MintOptions{}))
 			if !errors.Is(err, tc.want) || (tc.want == nil && err != nil) {
 				t.Fatalf("Verify: %v, want %v", err, tc.want)
 			}

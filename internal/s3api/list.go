@@ -103,12 +103,19 @@ func decodeListParams(q url.Values, v2 bool) (listParams, error) {
 	return p, nil
 }
 
-func (h *handler) listObjectsV1(rq *request) (*response, error) {
-	p, err := decodeListParams(rq.query, false)
+// listPage decodes rq's listing parameters (v1 or v2) and lists one page of
+// its bucket.
+func (h *handler) listPage(rq *request, v2 bool) (listParams, object.ListResult, error) {
+	p, err := decodeListParams(rq.query, v2)
 	if err != nil {
-		return nil, err
+		return p, object.ListResult{}, err
 	}
 	res, err := h.backend.ListObjects(rq.ctx, rq.bucket, p.opts)
+	return p, res, err
+}
+
+func (h *handler) listObjectsV1(rq *request) (*response, error) {
+	p, res, err := h.listPage(rq, false)
 	if err != nil {
 		return nil, err
 	}
@@ -135,11 +142,7 @@ func (h *handler) listObjectsV1(rq *request) (*response, error) {
 }
 
 func (h *handler) listObjectsV2(rq *request) (*response, error) {
-	p, err := decodeListParams(rq.query, true)
-	if err != nil {
-		return nil, err
-	}
-	res, err := h.backend.ListObjects(rq.ctx, rq.bucket, p.opts)
+	p, res, err := h.listPage(rq, true)
 	if err != nil {
 		return nil, err
 	}

@@ -2,14 +2,9 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,50 +17,21 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/fedstore/fedstore/internal/oidc"
+	"github.com/fedstore/fedstore/internal/oidc/oidctest"
 )
 
-// testIdP serves discovery and the JWKS of one RSA key, and mints tokens.
-type testIdP struct {
-	srv *httptest.Server
-	key *rsa.PrivateKey
+// newTestIdP starts an IdP publishing one RSA key, k1.
+func newTestIdP(t *testing.T) (*oidctest.IdP, oidctest.Key) {
+	t.Helper()
+	k := oidctest.NewKey(t, "k1", jose.RS256)
+	return oidctest.Start(t, k), k
 }
 
-func newTestIdP(t *testing.T) *testIdP {
+// idpToken mints a token from idp for sub with roles, valid for an hour.
+func idpToken(t *testing.T, idp *oidctest.IdP, k oidctest.Key, sub string, roles ...string) string {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &testIdP{key: key}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, _ *http.Request) {
-		_ = json.NewEncoder(w).Encode(map[string]any{"issuer": p.srv.URL, "jwks_uri": p.srv.URL + "/jwks"})
-	})
-	mux.HandleFunc("/jwks", func(w http.ResponseWriter, _ *http.Request) {
-		_ = json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"}}})
-	})
-	p.srv = httptest.NewServer(mux)
-	t.Cleanup(p.srv.Close)
-	return p
-}
-
-func (p *testIdP) token(t *testing.T, sub string, roles ...string) string {
-	t.Helper()
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: p.key, KeyID: "k1"}}, (&jose.SignerOptions{}).WithType("JWT"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now()
-	b, _ := json.Marshal(map[string]any{"iss": p.srv.URL, "sub": sub, "aud": "fedstore", "exp": now.Add(time.Hour).Unix(), "iat": now.Unix(), "roles": roles})
-	jws, err := signer.Sign(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := jws.CompactSerialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return oidctest.Mint(t, k, map[string]any{"iss": idp.URL(), "sub": sub, "aud": "fedstore", "exp": now.Add(time.Hour).Unix(), "iat": now.Unix(), "roles": roles}, oidctest.MintOptions{})
 }
 
 func stsClient(endpoint string) *awssts.Client {
@@ -78,10 +44,10 @@ func stsClient(endpoint string) *awssts.Client {
 // the exchanges.
 func TestSTSThroughTheServer(t *testing.T) {
 	t.Parallel()
-	idp := newTestIdP(t)
+	idp, key := newTestIdP(t)
 	r := start(t, Config{RootUser: testRootUser, RootPassword: testRootSecret})
 	ctx := context.Background()
-	if _, _, err := r.s.OIDCProviders().Configure(ctx, oidc.ProviderConfig{Name: "test", ConfigURL: idp.srv.URL, Audiences: []string{"fedstore"}}); err != nil {
+	if _, _, err := r.s.OIDCProviders().Configure(ctx, oidc.ProviderConfig{Name: "test", ConfigURL: idp.URL(), Audiences: []string{"fedstore"}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := r.s.iam.PutPolicy(ctx, "s3admin", []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)); err != nil {
@@ -89,7 +55,7 @@ func TestSTSThroughTheServer(t *testing.T) {
 	}
 	out, err := stsClient(r.url()).AssumeRoleWithWebIdentity(ctx, &awssts.AssumeRoleWithWebIdentityInput{
 		RoleArn: aws.String("arn:aws:iam::000000000000:role/s3admin"), RoleSessionName: aws.String("test"),
-		WebIdentityToken: aws.String(idp.token(t, "alice", "s3admin")),
+		WebIdentityToken: aws.String(idpToken(t, idp, key, "alice", "s3admin")),
 	})
 	if err != nil {
 		t.Fatalf("AssumeRoleWithWebIdentity: %v", err)
@@ -121,7 +87,7 @@ func TestSTSThroughTheServer(t *testing.T) {
 	// A role that names no policy is AccessDenied at the exchange.
 	_, err = stsClient(r.url()).AssumeRoleWithWebIdentity(ctx, &awssts.AssumeRoleWithWebIdentityInput{
 		RoleArn: aws.String("arn:aws:iam::000000000000:role/x"), RoleSessionName: aws.String("test"),
-		WebIdentityToken: aws.String(idp.token(t, "alice", "S3Admin")),
+		WebIdentityToken: aws.String(idpToken(t, idp, key, "alice", "S3Admin")),
 	})
 	if apiCode(err) != "AccessDenied" || !strings.Contains(err.Error(), "case-sensitive") {
 		t.Fatalf("wrong-case role: %v", err)
@@ -163,33 +129,15 @@ func TestSTSConfigValidation(t *testing.T) {
 	}
 }
 
-// fakeNow is a settable clock for the server.
-type fakeNow struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeNow) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeNow) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // TestSTSExpiredSessionIsExpiredToken: S3 answers ExpiredToken 400 once the
 // session's expiry passes (requests signed at the server's time).
 func TestSTSExpiredSessionIsExpiredToken(t *testing.T) {
 	t.Parallel()
-	idp := newTestIdP(t)
-	clk := &fakeNow{now: time.Now()}
+	idp, key := newTestIdP(t)
+	clk := oidctest.NewClock(time.Now())
 	r := start(t, Config{RootUser: testRootUser, RootPassword: testRootSecret, Clock: clk.Now})
 	ctx := context.Background()
-	if _, _, err := r.s.OIDCProviders().Configure(ctx, oidc.ProviderConfig{Name: "test", ConfigURL: idp.srv.URL, Audiences: []string{"fedstore"}}); err != nil {
+	if _, _, err := r.s.OIDCProviders().Configure(ctx, oidc.ProviderConfig{Name: "test", ConfigURL: idp.URL(), Audiences: []string{"fedstore"}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := r.s.iam.PutPolicy(ctx, "s3admin", []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)); err != nil {
@@ -197,7 +145,7 @@ func TestSTSExpiredSessionIsExpiredToken(t *testing.T) {
 	}
 	out, err := stsClient(r.url()).AssumeRoleWithWebIdentity(ctx, &awssts.AssumeRoleWithWebIdentityInput{
 		RoleArn: aws.String("arn:aws:iam::000000000000:role/any"), RoleSessionName: aws.String("short"),
-		WebIdentityToken: aws.String(idp.token(t, "alice", "s3admin")), DurationSeconds: aws.Int32(900),
+		WebIdentityToken: aws.String(idpToken(t, idp, key, "alice", "s3admin")), DurationSeconds: aws.Int32(900),
 	})
 	if err != nil {
 		t.Fatalf("AssumeRoleWithWebIdentity: %v", err)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/fedstore/fedstore/internal/authn"
 	"github.com/fedstore/fedstore/internal/oidc"
+	"github.com/fedstore/fedstore/internal/oidc/oidctest"
 	"github.com/fedstore/fedstore/internal/sts"
 )
 
@@ -28,14 +29,14 @@ func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s
 
 // hs256WithPublicKey is the classic key-confusion attack: HMAC-SHA256 keyed
 // with the IdP's RSA public key (PEM).
-func hs256WithPublicKey(t *testing.T, k key, claims string) string {
+func hs256WithPublicKey(t *testing.T, k oidctest.Key, claims string) string {
 	t.Helper()
-	der, err := x509.MarshalPKIXPublicKey(k.priv.Public())
+	der, err := x509.MarshalPKIXPublicKey(k.Priv.Public())
 	if err != nil {
 		t.Fatal(err)
 	}
 	pemKey := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
-	signing := b64(`{"alg":"HS256","typ":"JWT","kid":"`+k.kid+`"}`) + "." + b64(claims)
+	signing := b64(`{"alg":"HS256","typ":"JWT","kid":"`+k.KID+`"}`) + "." + b64(claims)
 	mac := hmac.New(sha256.New, pemKey)
 	mac.Write([]byte(signing))
 	return signing + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
@@ -43,17 +44,17 @@ func hs256WithPublicKey(t *testing.T, k key, claims string) string {
 
 func TestExchangeTokensOnTheWire(t *testing.T) {
 	t.Parallel()
-	ps := newKey(t, "ps", jose.PS256)
-	es := newKey(t, "es", jose.ES256)
-	ed := newKey(t, "ed", jose.EdDSA)
-	e := newEnv(t, envOpts{extraKeys: []key{ps, es, ed}})
+	ps := oidctest.NewKey(t, "ps", jose.PS256)
+	es := oidctest.NewKey(t, "es", jose.ES256)
+	ed := oidctest.NewKey(t, "ed", jose.EdDSA)
+	e := newEnv(t, envOpts{extraKeys: []oidctest.Key{ps, es, ed}})
 	nested := newEnv(t, envOpts{providerCfg: func(c *oidc.ProviderConfig) { c.ClaimName = "realm_access.roles" }})
 	now := e.clk.Now()
-	base := e.idp.claims(now)
-	claimsJSON := `{"iss":"` + e.idp.srv.URL + `","sub":"alice","aud":"fedstore","exp":` + strconv.FormatInt(now.Add(time.Hour).Unix(), 10) + `,"roles":["s3admin"]}`
+	base := validClaims(e.idp, now)
+	claimsJSON := `{"iss":"` + e.idp.URL() + `","sub":"alice","aud":"fedstore","exp":` + strconv.FormatInt(now.Add(time.Hour).Unix(), 10) + `,"roles":["s3admin"]}`
 	valid := e.token(nil)
 	parts := strings.Split(valid, ".")
-	otherKey := newKey(t, "k1", jose.RS256) // same kid, other key
+	otherKey := oidctest.NewKey(t, "k1", jose.RS256) // same kid, other key
 	tests := []struct {
 		name   string
 		env    *env
@@ -63,10 +64,10 @@ func TestExchangeTokensOnTheWire(t *testing.T) {
 		msg    string // substring of the message
 	}{
 		{"valid RS256", e, valid, 200, "", ""},
-		{"PS256", e, mint(t, ps, base, mintOpts{}), 200, "", ""},
-		{"ES256", e, mint(t, es, base, mintOpts{}), 200, "", ""},
-		{"EdDSA", e, mint(t, ed, base, mintOpts{}), 200, "", ""},
-		{"no kid", e, mint(t, e.key, base, mintOpts{noKid: true}), 200, "", ""},
+		{"PS256", e, oidctest.Mint(t, ps, base, oidctest.MintOptions{}), 200, "", ""},
+		{"ES256", e, oidctest.Mint(t, es, base, oidctest.MintOptions{}), 200, "", ""},
+		{"EdDSA", e, oidctest.Mint(t, ed, base, oidctest.MintOptions{}), 200, "", ""},
+		{"no kid", e, oidctest.Mint(t, e.key, base, oidctest.MintOptions{NoKID: true}), 200, "", ""},
 		{"aud array", e, e.token(func(c map[string]any) { c["aud"] = []string{"other", "fedstore"} }), 200, "", ""},
 		{"CSV roles", e, e.token(func(c map[string]any) { c["roles"] = "nothing, s3admin" }), 200, "", ""},
 		{"nested claim path", nested, nested.token(func(c map[string]any) {
@@ -74,7 +75,7 @@ func TestExchangeTokensOnTheWire(t *testing.T) {
 			c["realm_access"] = map[string]any{"roles": []string{"readonly"}}
 		}), 200, "", ""},
 		{"bad signature", e, parts[0] + "." + parts[1] + "." + b64("forged-signature-bytes-forged-signature"), 400, "InvalidIdentityToken", ""},
-		{"signed by another key", e, mint(t, otherKey, base, mintOpts{}), 400, "InvalidIdentityToken", ""},
+		{"signed by another key", e, oidctest.Mint(t, otherKey, base, oidctest.MintOptions{}), 400, "InvalidIdentityToken", ""},
 		{"alg none", e, b64(`{"alg":"none","typ":"JWT"}`) + "." + b64(claimsJSON) + ".", 400, "InvalidIdentityToken", "signature"},
 		{"HS256 with the RSA public key", e, hs256WithPublicKey(t, e.key, claimsJSON), 400, "InvalidIdentityToken", "HS256"},
 		{"wrong iss", e, e.token(func(c map[string]any) { c["iss"] = "https://evil.example" }), 400, "InvalidIdentityToken", "evil.example"},
@@ -113,26 +114,26 @@ func TestUnknownKidAfterRotationAndOutage(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOpts{})
 	old := e.token(nil)
-	k2 := newKey(t, "k2", jose.RS256)
-	e.idp.setKeys(k2)
+	k2 := oidctest.NewKey(t, "k2", jose.RS256)
+	e.idp.SetKeys(k2)
 	// The old key's token still verifies from the cache until a refetch;
 	// a token with the new kid triggers one, which drops k1.
 	e.clk.Advance(11 * time.Second)
-	if status, body := e.wire(url.Values{"WebIdentityToken": {mint(t, k2, e.idp.claims(e.clk.Now()), mintOpts{})}}); status != 200 {
+	if status, body := e.wire(url.Values{"WebIdentityToken": {oidctest.Mint(t, k2, validClaims(e.idp, e.clk.Now()), oidctest.MintOptions{})}}); status != 200 {
 		t.Fatalf("new key: %d\n%s", status, body)
 	}
 	if status, body := e.wire(url.Values{"WebIdentityToken": {old}}); errCode(body) != "InvalidIdentityToken" {
 		t.Fatalf("token of a removed key: %d %s", status, body)
 	}
 	// IdP down, unknown kid: nothing usable.
-	e.idp.setDown(true)
+	e.idp.SetDown(true)
 	e.clk.Advance(11 * time.Second)
-	k3 := newKey(t, "k3", jose.RS256)
-	if _, body := e.wire(url.Values{"WebIdentityToken": {mint(t, k3, e.idp.claims(e.clk.Now()), mintOpts{})}}); errCode(body) != "IDPCommunicationError" {
+	k3 := oidctest.NewKey(t, "k3", jose.RS256)
+	if _, body := e.wire(url.Values{"WebIdentityToken": {oidctest.Mint(t, k3, validClaims(e.idp, e.clk.Now()), oidctest.MintOptions{})}}); errCode(body) != "IDPCommunicationError" {
 		t.Fatalf("outage: %s", body)
 	}
 	// The cached key keeps working during the outage.
-	if status, body := e.wire(url.Values{"WebIdentityToken": {mint(t, k2, e.idp.claims(e.clk.Now()), mintOpts{})}}); status != 200 {
+	if status, body := e.wire(url.Values{"WebIdentityToken": {oidctest.Mint(t, k2, validClaims(e.idp, e.clk.Now()), oidctest.MintOptions{})}}); status != 200 {
 		t.Fatalf("cached key during outage: %d\n%s", status, body)
 	}
 }
@@ -212,7 +213,7 @@ func TestIssuedCredentials(t *testing.T) {
 	}
 	if !out.Expiration.Equal(t0.Add(2*time.Hour)) || out.SubjectFromWebIdentityToken != "alice" ||
 		out.AssumedRoleARN != "arn:aws:sts::000000000000:assumed-role/s3admin/app" || out.AssumedRoleID != out.AccessKeyID+":app" ||
-		out.Provider != e.idp.srv.URL || out.Audience != "fedstore" {
+		out.Provider != e.idp.URL() || out.Audience != "fedstore" {
 		t.Fatalf("output %+v", out)
 	}
 	cred, err := e.svc.LookupCredential(context.Background(), out.AccessKeyID, out.SessionToken)
@@ -221,8 +222,8 @@ func TestIssuedCredentials(t *testing.T) {
 	}
 	want := authn.Principal{
 		Kind: authn.Session, AccessKey: out.AccessKeyID, Name: "alice", ARN: out.AssumedRoleARN, UserID: out.AccessKeyID + ":app",
-		Policies: []string{"s3admin"}, Provider: e.idp.srv.URL, Expiration: out.Expiration,
-		Claims: map[string][]string{"iss": {e.idp.srv.URL}, "sub": {"alice"}, "aud": {"fedstore"}, "roles": {"s3admin"}, "email": {"alice@example.com"}},
+		Policies: []string{"s3admin"}, Provider: e.idp.URL(), Expiration: out.Expiration,
+		Claims: map[string][]string{"iss": {e.idp.URL()}, "sub": {"alice"}, "aud": {"fedstore"}, "roles": {"s3admin"}, "email": {"alice@example.com"}},
 	}
 	if diff := cmp.Diff(want, cred.Principal); diff != "" {
 		t.Fatalf("principal (-want +got):\n%s", diff)

@@ -2,13 +2,6 @@ package sts_test
 
 import (
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -23,6 +16,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/fedstore/fedstore/internal/oidc"
+	"github.com/fedstore/fedstore/internal/oidc/oidctest"
 	"github.com/fedstore/fedstore/internal/state"
 	"github.com/fedstore/fedstore/internal/state/memory"
 	"github.com/fedstore/fedstore/internal/sts"
@@ -31,114 +25,12 @@ import (
 
 var t0 = time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+func newClock() *oidctest.Clock { return oidctest.NewClock(t0) }
 
-func newClock() *clock { return &clock{now: t0} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-type key struct {
-	kid  string
-	alg  jose.SignatureAlgorithm
-	priv crypto.Signer
-}
-
-func newKey(t testing.TB, kid string, alg jose.SignatureAlgorithm) key {
-	t.Helper()
-	var (
-		priv crypto.Signer
-		err  error
-	)
-	switch alg {
-	case jose.RS256, jose.PS256:
-		priv, err = rsa.GenerateKey(rand.Reader, 2048)
-	case jose.ES256:
-		priv, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	case jose.EdDSA:
-		_, priv, err = ed25519.GenerateKey(rand.Reader)
-	default:
-		t.Fatalf("no key for %s", alg)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return key{kid: kid, alg: alg, priv: priv}
-}
-
-// idp serves discovery and a JWKS of settable keys.
-type idp struct {
-	srv  *httptest.Server
-	mu   sync.Mutex
-	keys []key
-	down bool
-}
-
-func newIdP(t testing.TB, keys ...key) *idp {
-	t.Helper()
-	p := &idp{keys: keys}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, _ *http.Request) {
-		if p.isDown() {
-			http.Error(w, "down", http.StatusServiceUnavailable)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"issuer": p.srv.URL, "jwks_uri": p.srv.URL + "/jwks"})
-	})
-	mux.HandleFunc("/jwks", func(w http.ResponseWriter, _ *http.Request) {
-		if p.isDown() {
-			http.Error(w, "down", http.StatusBadGateway)
-			return
-		}
-		p.mu.Lock()
-		set := jose.JSONWebKeySet{}
-		for _, k := range p.keys {
-			set.Keys = append(set.Keys, jose.JSONWebKey{Key: k.priv.Public(), KeyID: k.kid, Algorithm: string(k.alg), Use: "sig"})
-		}
-		p.mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(set)
-	})
-	p.srv = httptest.NewServer(mux)
-	t.Cleanup(p.srv.Close)
-	return p
-}
-
-func (p *idp) isDown() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.down
-}
-
-func (p *idp) setKeys(keys ...key) {
-	p.mu.Lock()
-	p.keys = keys
-	p.mu.Unlock()
-}
-
-func (p *idp) setDown(down bool) {
-	p.mu.Lock()
-	p.down = down
-	p.mu.Unlock()
-}
-
-// claims are valid claims at now.
-func (p *idp) claims(now time.Time) map[string]any {
+// validClaims are valid claims from p at now.
+func validClaims(p *oidctest.IdP, now time.Time) map[string]any {
 	return map[string]any{
-		"iss": p.srv.URL, "sub": "alice", "aud": "fedstore",
+		"iss": p.URL(), "sub": "alice", "aud": "fedstore",
 		"exp": now.Add(time.Hour).Unix(), "iat": now.Add(-time.Minute).Unix(),
 		"roles": []string{"s3admin"}, "email": "alice@example.com",
 	}
@@ -151,40 +43,6 @@ func with(base map[string]any, f func(map[string]any)) map[string]any {
 	}
 	f(c)
 	return c
-}
-
-type mintOpts struct {
-	noKid bool
-	kid   string
-}
-
-func mint(t testing.TB, k key, claims map[string]any, o mintOpts) string {
-	t.Helper()
-	so := (&jose.SignerOptions{}).WithType("JWT")
-	var sk any = jose.JSONWebKey{Key: k.priv, KeyID: k.kid}
-	if o.kid != "" {
-		sk = jose.JSONWebKey{Key: k.priv, KeyID: o.kid}
-	}
-	if o.noKid {
-		sk = k.priv
-	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: k.alg, Key: sk}, so)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := json.Marshal(claims)
-	if err != nil {
-		t.Fatal(err)
-	}
-	jws, err := signer.Sign(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := jws.CompactSerialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 // policies is a fake iam store.
@@ -222,9 +80,9 @@ func (p *policies) AttachedPolicies(user string, groups []string) []string {
 // memory store, fake policies and a Service, with stsapi in front.
 type env struct {
 	t     testing.TB
-	clk   *clock
-	idp   *idp
-	key   key
+	clk   *oidctest.Clock
+	idp   *oidctest.IdP
+	key   oidctest.Key
 	reg   *oidc.Registry
 	store state.Store
 	pols  *policies
@@ -236,18 +94,18 @@ type envOpts struct {
 	providerCfg func(*oidc.ProviderConfig)
 	store       state.Store
 	cleanup     time.Duration
-	extraKeys   []key
+	extraKeys   []oidctest.Key
 }
 
 func newEnv(t testing.TB, o envOpts) *env {
 	t.Helper()
-	e := &env{t: t, clk: newClock(), key: newKey(t, "k1", jose.RS256)}
-	e.idp = newIdP(t, append([]key{e.key}, o.extraKeys...)...)
-	cfg := oidc.ProviderConfig{Name: "test", ConfigURL: e.idp.srv.URL, Audiences: []string{"fedstore"}}
+	e := &env{t: t, clk: newClock(), key: oidctest.NewKey(t, "k1", jose.RS256)}
+	e.idp = oidctest.Start(t, append([]oidctest.Key{e.key}, o.extraKeys...)...)
+	cfg := oidc.ProviderConfig{Name: "test", ConfigURL: e.idp.URL(), Audiences: []string{"fedstore"}}
 	if o.providerCfg != nil {
 		o.providerCfg(&cfg)
 	}
-	prov, err := oidc.NewProvider(context.Background(), cfg, oidc.Options{HTTPClient: e.idp.srv.Client(), Clock: e.clk.Now})
+	prov, err := oidc.NewProvider(context.Background(), cfg, oidc.Options{HTTPClient: e.idp.Client(), Clock: e.clk.Now})
 	if err != nil {
 		t.Fatalf("NewProvider: %v", err)
 	}
@@ -285,11 +143,11 @@ func (e *env) newService(cleanup time.Duration) *sts.Service {
 
 func (e *env) token(f func(map[string]any)) string {
 	e.t.Helper()
-	c := e.idp.claims(e.clk.Now())
+	c := validClaims(e.idp, e.clk.Now())
 	if f != nil {
 		c = with(c, f)
 	}
-	return mint(e.t, e.key, c, mintOpts{})
+	return oidctest.Mint(e.t, e.key, c, oidctest.MintOptions{})
 }
 
 func (e *env) input(tok string) sts.WebIdentityInput {
