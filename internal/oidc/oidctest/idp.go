@@ -14,7 +14,7 @@ import (
 // /.well-known/openid-configuration naming its URL as the issuer, and the JWKS
 // of its keys at /jwks. Keys can be rotated and the IdP taken down.
 type IdP struct {
-	srv      *httptest.Server
+	srv *httptest.Server
 
 	mu   sync.Mutex
 	keys []Key
@@ -76,7 +76,6 @@ func (p *IdP) SetDown(down bool) {
 	p.down = down
 	p.mu.Unlock()
 }
-
 
 func (p *IdP) isDown() bool {
 	p.mu.Lock()
