@@ -14,14 +14,19 @@ import (
 
 // Session token layout (then base64url without padding):
 //
-//	version (1 byte, tokenVersion) | key id (8) | nonce (12) | AES-256-GCM(deflate(JSON payload))
+//	version (1 byte) | key id (8) | nonce (12) | AES-256-GCM(body)
 //
-// The version and key id are the additional authenticated data, so nothing
-// of the token can be changed without the open failing.
+// where body is deflate(JSON payload) for tokenVersion and the JSON payload
+// itself for tokenVersionPlain. A payload is sealed plain when that fits
+// MaxSessionTokenLen (deflate was 13% of an exchange's CPU) and deflated
+// only when it would not fit otherwise; open accepts both. The version and
+// key id are the additional authenticated data, so nothing of the token,
+// the version included, can be changed without the open failing.
 const (
-	tokenVersion   = 1
-	tokenHeaderLen = 1 + keyIDLen
-	nonceLen       = 12
+	tokenVersion      = 1 // deflated payload
+	tokenVersionPlain = 2 // uncompressed payload
+	tokenHeaderLen    = 1 + keyIDLen
+	nonceLen          = 12
 	// maxRawToken is the most raw bytes whose base64url form fits
 	// MaxSessionTokenLen.
 	maxRawToken = MaxSessionTokenLen / 4 * 3
@@ -118,19 +123,24 @@ func (s *sealer) sealOnce(k *sealKey, p *payload, nonce []byte) (string, error) 
 	if err != nil {
 		return "", fmt.Errorf("sts: encode session: %w", err)
 	}
-	z, err := s.deflate(plain)
-	if err != nil {
-		return "", err
+	version, body := byte(tokenVersionPlain), plain
+	n := tokenHeaderLen + nonceLen + len(body) + k.aead.Overhead()
+	if n > maxRawToken {
+		z, err := s.deflate(plain)
+		if err != nil {
+			return "", err
+		}
+		version, body = tokenVersion, z
+		n = tokenHeaderLen + nonceLen + len(body) + k.aead.Overhead()
 	}
-	n := tokenHeaderLen + nonceLen + len(z) + k.aead.Overhead()
 	if n > maxRawToken {
 		return "", fmt.Errorf("%w: %d bytes sealed, at most %d fit in a %d-byte token", errTokenTooLarge, n, maxRawToken, MaxSessionTokenLen)
 	}
 	raw := make([]byte, tokenHeaderLen+nonceLen, n)
-	raw[0] = tokenVersion
+	raw[0] = version
 	copy(raw[1:], k.id[:])
 	copy(raw[tokenHeaderLen:], nonce)
-	raw = k.aead.Seal(raw, nonce, z, raw[:tokenHeaderLen])
+	raw = k.aead.Seal(raw, nonce, body, raw[:tokenHeaderLen])
 	return base64.RawURLEncoding.EncodeToString(raw), nil
 }
 
@@ -174,7 +184,7 @@ func (s *sealer) open(r *keyring, tok string) (*payload, error) {
 	if err != nil || len(raw) < tokenHeaderLen+nonceLen {
 		return nil, errors.New("the session token is not one fedstore issued")
 	}
-	if raw[0] != tokenVersion {
+	if raw[0] != tokenVersion && raw[0] != tokenVersionPlain {
 		return nil, fmt.Errorf("the session token has unknown version %d", raw[0])
 	}
 	k := r.lookup([keyIDLen]byte(raw[1:tokenHeaderLen]))
@@ -185,9 +195,11 @@ func (s *sealer) open(r *keyring, tok string) (*payload, error) {
 	if err != nil {
 		return nil, errors.New("the session token does not authenticate")
 	}
-	plain, err := s.inflate(z)
-	if err != nil {
-		return nil, fmt.Errorf("the session token's payload is corrupt: %w", err)
+	plain := z
+	if raw[0] == tokenVersion {
+		if plain, err = s.inflate(z); err != nil {
+			return nil, fmt.Errorf("the session token's payload is corrupt: %w", err)
+		}
 	}
 	var p payload
 	if err := json.Unmarshal(plain, &p); err != nil {
