@@ -138,10 +138,12 @@ func (s *Server) accessLog(r *http.Request, info *reqctx.Info, status int, bytes
 	if principal == "" {
 		principal = "-"
 	}
-	attrs := []slog.Attr{
+	// Sized for every attribute, so appending never grows it.
+	attrs := make([]slog.Attr, 0, 10)
+	attrs = append(attrs,
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),
-	}
+	)
 	if q := redactedQuery(r.URL.RawQuery); q != "" {
 		attrs = append(attrs, slog.String("query", q))
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"runtime"
+	"sync/atomic"
 	"testing"
 
 	"github.com/fedstore/fedstore/internal/object"
@@ -63,4 +65,24 @@ func BenchmarkGet4KiB(b *testing.B) {
 			b.Fatal(n, err)
 		}
 	}
+}
+
+// BenchmarkPut4KiBParallel: 16 PUTs at a time into one directory, as the
+// load tool's put4k does (ext4 batches their fsyncs in its journal).
+func BenchmarkPut4KiBParallel(b *testing.B) {
+	be := benchBackend(b)
+	data := bytes.Repeat([]byte("x"), 4<<10)
+	b.SetBytes(int64(len(data)))
+	var next atomic.Int64
+	b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0)))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			key := fmt.Sprintf("obj%d", next.Add(1))
+			if _, err := be.PutObject(b.Context(), "bench", key, bytes.NewReader(data), object.PutOptions{Size: int64(len(data))}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }

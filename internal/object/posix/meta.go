@@ -3,7 +3,6 @@ package posix
 import (
 	"crypto/md5"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -121,7 +120,10 @@ func (b *Backend) readMeta(f *os.File, bucket, key, rel string) (object.ObjectIn
 	}
 	info := object.ObjectInfo{Bucket: bucket, Key: key, Size: id.size, LastModified: id.mtime.UTC()}
 	var rec metaRecord
-	if raw != nil && json.Unmarshal(raw, &rec) == nil {
+	if raw != nil {
+		rec, err = decodeMeta(raw)
+	}
+	if raw != nil && err == nil {
 		info.Metadata = rec.Metadata
 		trusted := rec.Size == id.size && rec.MtimeNs == id.mtimeNs && (fromXattr || rec.Ino == id.ino)
 		if !fromXattr && rec.Ino != id.ino {
