@@ -398,7 +398,10 @@ func TestLoginCLI(t *testing.T) {
 // TestLoginBadInput: no such provider, a bad endpoint, a forged redirect
 // to the loopback listener.
 func TestLoginBadInput(t *testing.T) {
-	t.Parallel()
+	// Not parallel: twice in CI, under the full parallel e2e load, the
+	// browser found the login command's loopback listener gone
+	// (ERR_CONNECTION_REFUSED); alone it has always passed. Cause not yet
+	// understood: see the session note.
 	s := newLoginSetup(t)
 	env, home := s.userEnv(t)
 	cli := runner{t: t, bin: fedstoreBin, env: env}

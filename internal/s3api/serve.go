@@ -48,7 +48,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		info.Op = "Unknown"
 	}
+	body := trackBody(r)
 	resp, err := h.serve(r, rt, rerr, bucket, key, q)
+	if err != nil {
+		drainAfterError(body)
+	}
 	h.render(w, r, resp, err)
 }
 
