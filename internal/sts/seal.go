@@ -180,7 +180,7 @@ func (s *sealer) open(r *keyring, tok string) (*payload, error) {
 	if len(tok) > MaxSessionTokenLen {
 		return nil, errors.New("the session token is too long")
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(tok)
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(tok) // strict: one token, one spelling
 	if err != nil || len(raw) < tokenHeaderLen+nonceLen {
 		return nil, errors.New("the session token is not one fedstore issued")
 	}

@@ -346,11 +346,44 @@ func TestLookupCacheKeepsChecking(t *testing.T) {
 	if _, err := e.svc.LookupCredential(ctx, out.AccessKeyID, base64.RawURLEncoding.EncodeToString(raw)); !errors.Is(err, authn.ErrInvalidToken) {
 		t.Fatalf("tampered token after a cached lookup: %v, want ErrInvalidToken", err)
 	}
-	if _, err := e.svc.LookupCredential(ctx, "ASIA"+out.AccessKeyID[4:len(out.AccessKeyID)-1]+"X", out.SessionToken); err == nil {
+	other := "X" // another access key: its last character changed
+	if strings.HasSuffix(out.AccessKeyID, other) {
+		other = "Y"
+	}
+	if _, err := e.svc.LookupCredential(ctx, out.AccessKeyID[:len(out.AccessKeyID)-1]+other, out.SessionToken); err == nil {
 		t.Fatalf("the token opened for another access key")
 	}
 	e.clk.Advance(sts.DefaultMaxDuration + time.Hour)
 	if _, err := e.svc.LookupCredential(ctx, out.AccessKeyID, out.SessionToken); !errors.Is(err, authn.ErrExpiredToken) {
 		t.Fatalf("expired session from the cache: %v, want ErrExpiredToken", err)
 	}
+}
+
+// TestTokenHasOneSpelling: a session token whose last base64 character
+// differs only in padding bits (which a lenient decoder ignores) is refused.
+func TestTokenHasOneSpelling(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpts{})
+	out, err := e.exchange(e.token(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	tok := out.SessionToken
+	orig, _ := base64.RawURLEncoding.DecodeString(tok)
+	respelled := 0
+	for _, c := range []byte(alphabet) {
+		alt := tok[:len(tok)-1] + string(c)
+		if alt == tok {
+			continue
+		}
+		if lenient, err := base64.RawURLEncoding.DecodeString(alt); err != nil || string(lenient) != string(orig) {
+			continue // not the same bytes: refused anyway
+		}
+		respelled++
+		if _, err := e.svc.LookupCredential(context.Background(), out.AccessKeyID, alt); err == nil {
+			t.Fatalf("another spelling of the session token (%q for %q) authenticated", alt[len(alt)-1:], tok[len(tok)-1:])
+		}
+	}
+	t.Logf("%d other spellings of the token's last character tried", respelled)
 }
