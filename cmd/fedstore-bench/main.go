@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -46,6 +47,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		serverArgs string
 		plotOut    string
 		plotFrom   string
+		cpuProfile string
 	)
 	fs.StringVar(&cfg.Endpoint, "endpoint", "", "URL of a running fedstore on a loopback address, e.g. http://127.0.0.1:9000")
 	fs.StringVar(&cfg.ServerBin, "server-bin", "", "fedstore binary to start on 127.0.0.1:0 with a temp data dir (instead of --endpoint)")
@@ -70,6 +72,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&plotOut, "plot-out", "", "draw ops/s against concurrency for every fedstore op into this PNG file")
 	fs.StringVar(&plotFrom, "plot-from", "", "instead of running: read a --json-out file and draw it into --plot-out")
 	fs.BoolVar(&quiet, "quiet", false, "no progress lines, only the final table")
+	fs.StringVar(&cpuProfile, "cpu-profile", "", "write the load tool's own CPU profile to this file (to see what the client costs)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: fedstore-bench (--endpoint URL | --server-bin PATH) [flags]\n\n"+
 			"Runs a bounded GET/PUT/STS load against fedstore on the loopback interface and GET/PUT\n"+
@@ -107,6 +110,17 @@ func run(args []string, stdout, stderr io.Writer) error {
 	progress := stderr
 	if quiet {
 		progress = io.Discard
+	}
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpu-profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("--cpu-profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	rep, err := bench.Run(ctx, cfg, progress, log, time.Now)
 	if err != nil {
