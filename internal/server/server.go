@@ -17,6 +17,7 @@ import (
 
 	"github.com/fedstore/fedstore/internal/cluster"
 	"github.com/fedstore/fedstore/internal/iam"
+	"github.com/fedstore/fedstore/internal/object/posix"
 	"github.com/fedstore/fedstore/internal/observe"
 	"github.com/fedstore/fedstore/internal/state"
 	"github.com/fedstore/fedstore/internal/sts"
@@ -34,7 +35,9 @@ type Server struct {
 	metrics *observe.Metrics
 
 	store state.Store
-	oidc  oidcParts
+	// objects is the object backend; Close checkpoints its journal.
+	objects *posix.Backend
+	oidc    oidcParts
 	// iam holds policies and attachments (read by STS and authorization).
 	iam    *iam.Store
 	stsSvc *sts.Service
@@ -241,6 +244,11 @@ func (s *Server) Close() error {
 			}
 		}
 		s.closeSTS()
+		if s.objects != nil {
+			if err := s.objects.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("server: close object backend: %w", err))
+			}
+		}
 		if s.iam != nil {
 			s.iam.Close()
 		}

@@ -19,10 +19,14 @@ func (s *Server) wire(creds rootCreds) error {
 	if err := s.wireOIDC(); err != nil {
 		return err
 	}
-	backend, err := posix.New(s.cfg.DataDir, posix.Options{Now: s.clock, Rand: s.rand, Logger: s.log})
+	// The journal needs the data directory to itself: on with the embedded
+	// state store (one node), off in a cluster sharing a filesystem.
+	backend, err := posix.New(s.cfg.DataDir, posix.Options{Now: s.clock, Rand: s.rand, Logger: s.log,
+		Journal: s.cfg.State == StateBolt})
 	if err != nil {
 		return fmt.Errorf("server: object backend: %w", err)
 	}
+	s.objects = backend
 	if s.iam == nil {
 		if s.iam, err = iam.New(context.Background(), s.store, iam.Options{Logger: s.log, Clock: s.clock}); err != nil {
 			return fmt.Errorf("server: iam: %w", err)

@@ -30,6 +30,16 @@ type Options struct {
 	Rand io.Reader
 	// Logger; default discards.
 	Logger *slog.Logger
+	// Journal makes small PUTs durable through a group-committed journal
+	// (journal.go) instead of two fsyncs each. Only for a data directory
+	// that this one process writes (not a cluster's shared filesystem).
+	// Whatever the setting, New replays a journal a previous process left.
+	Journal bool
+	// JournalSegmentSize is the size of each of the journal's two segment
+	// files; default DefaultJournalSegment.
+	JournalSegmentSize int64
+	// CheckpointInterval: default DefaultCheckpointInterval.
+	CheckpointInterval time.Duration
 }
 
 // Backend is the filesystem object.Backend. It is safe for concurrent use.
@@ -44,6 +54,10 @@ type Backend struct {
 	randMu   sync.Mutex
 	log      *slog.Logger
 	locks    [256]sync.Mutex
+
+	keys    keyLocks
+	journal *journal // nil: every PUT fsyncs
+	dataFD  *os.File // DATA, held open for syncfs
 
 	retiredMu sync.Mutex
 	retired   []retiredSidecar // sidecars of replaced or deleted files, removed after a grace period
@@ -87,6 +101,9 @@ func New(dataDir string, opts Options) (*Backend, error) {
 	}
 	if !opts.ForceSidecar {
 		b.xattr = b.probeXattr()
+	}
+	if err := b.openJournal(opts); err != nil {
+		return nil, err
 	}
 	b.log.Info("posix backend ready", "dir", abs, "xattr_metadata", b.xattr)
 	return b, nil

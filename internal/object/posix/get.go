@@ -94,6 +94,8 @@ func (b *Backend) DeleteObject(ctx context.Context, bucket, key string) error {
 	if err != nil {
 		return nil // cannot exist
 	}
+	unlock := b.keys.lock(bucket + "/" + rel)
+	defer unlock()
 	fi, err := r.Lstat(rel)
 	if err != nil || !fi.Mode().IsRegular() {
 		return nil // missing, or not an object (a directory is a prefix)
@@ -106,6 +108,12 @@ func (b *Backend) DeleteObject(ctx context.Context, bucket, key string) error {
 	if d, err := r.Open(dirOrDot(dir)); err == nil {
 		d.Sync()
 		d.Close()
+	}
+	if b.journal != nil {
+		// A small object of this key may still be in the journal.
+		if err := b.journal.supersede(bucket, rel); err != nil {
+			return err
+		}
 	}
 	for ; dir != "." && dir != "/"; dir = path.Dir(dir) {
 		if r.Remove(dir) != nil {

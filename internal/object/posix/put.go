@@ -107,8 +107,13 @@ func (b *Backend) PutObject(ctx context.Context, bucket, key string, body io.Rea
 // metadata, the rename into place (creating parent directories) and the fsync
 // of the directory.
 func (b *Backend) commit(ctx context.Context, r *os.Root, bucket, key, rel string, f *os.File, rec *metaRecord) (object.ObjectInfo, error) {
-	if err := f.Sync(); err != nil {
-		return object.ObjectInfo{}, fmt.Errorf("posix: sync: %w", err)
+	// Small objects with xattr metadata are made durable by the journal
+	// (journal.go); everything else by fsyncs of the file and directory.
+	viaJournal := b.journal != nil && b.xattr && rec.Size <= JournalMaxObject
+	if !viaJournal {
+		if err := f.Sync(); err != nil {
+			return object.ObjectInfo{}, fmt.Errorf("posix: sync: %w", err)
+		}
 	}
 	fi, err := f.Stat()
 	if err != nil {
@@ -129,6 +134,13 @@ func (b *Backend) commit(ctx context.Context, r *os.Root, bucket, key, rel strin
 			useXattr = false
 		}
 	}
+	if viaJournal && !useXattr {
+		// The metadata needs a sidecar: not a journal case after all.
+		viaJournal = false
+		if err := f.Sync(); err != nil {
+			return object.ObjectInfo{}, fmt.Errorf("posix: sync: %w", err)
+		}
+	}
 	if !useXattr {
 		rec.Ino = id.ino
 		if raw, err = json.Marshal(rec); err != nil {
@@ -142,13 +154,33 @@ func (b *Backend) commit(ctx context.Context, r *os.Root, bucket, key, rel strin
 		b.removeSidecar(bucket, rel, id.ino)
 		return object.ObjectInfo{}, fmt.Errorf("posix: %w", err)
 	}
+	var data []byte
+	if viaJournal {
+		data = make([]byte, rec.Size)
+		if _, err := f.ReadAt(data, 0); err != nil {
+			return object.ObjectInfo{}, fmt.Errorf("posix: read back: %w", err)
+		}
+	}
+	unlock := b.keys.lock(bucket + "/" + rel)
+	defer unlock()
 	var oldIno uint64
 	if fi, err := r.Lstat(rel); err == nil && fi.Mode().IsRegular() {
 		oldIno = identityOf(fi).ino
 	}
-	if err := b.renameInto(r, rel, f.Name()); err != nil {
-		b.removeSidecar(bucket, rel, id.ino)
-		return object.ObjectInfo{}, err
+	if viaJournal {
+		if err := b.renameJournaled(r, bucket, rel, f.Name(), raw, rec.MtimeNs, data); err != nil {
+			return object.ObjectInfo{}, err
+		}
+	} else {
+		if err := b.renameInto(r, rel, f.Name(), true); err != nil {
+			b.removeSidecar(bucket, rel, id.ino)
+			return object.ObjectInfo{}, err
+		}
+		if b.journal != nil {
+			if err := b.journal.supersede(bucket, rel); err != nil {
+				return object.ObjectInfo{}, err
+			}
+		}
 	}
 	if oldIno != 0 && oldIno != id.ino {
 		b.retireSidecar(bucket, rel, oldIno) // the replaced file's, if it had one
@@ -163,9 +195,29 @@ func (b *Backend) commit(ctx context.Context, r *os.Root, bucket, key, rel strin
 	return info, nil
 }
 
+// renameJournaled publishes a small object through the journal: its record
+// is made durable first, then the temp file is renamed into place without
+// fsyncs. The caller holds the key's lock.
+func (b *Backend) renameJournaled(r *os.Root, bucket, rel, tmpName string, meta []byte, mtimeNs int64, data []byte) error {
+	t, err := b.journal.append(recPut, bucket, rel, meta, mtimeNs, data)
+	if err != nil {
+		return err
+	}
+	err = b.renameInto(r, rel, tmpName, false)
+	b.journal.release(t)
+	if err != nil {
+		// The record must not bring the object back at the next start.
+		if terr := b.journal.supersede(bucket, rel); terr != nil {
+			b.log.Error("posix: journal: cannot cancel the record of a failed PUT", "bucket", bucket, "err", terr)
+		}
+		return err
+	}
+	return nil
+}
+
 // renameInto renames the file tmpName to rel inside the bucket, creating the
-// parent directories, and fsyncs the directory.
-func (b *Backend) renameInto(r *os.Root, rel, tmpName string) error {
+// parent directories, and with sync fsyncs the directory.
+func (b *Backend) renameInto(r *os.Root, rel, tmpName string, sync bool) error {
 	dir, base := path.Split(rel)
 	removedDir := false
 	for attempt := 0; ; attempt++ {
@@ -175,7 +227,9 @@ func (b *Backend) renameInto(r *os.Root, rel, tmpName string) error {
 		}
 		err = unix.Renameat(unix.AT_FDCWD, tmpName, int(parent.Fd()), base)
 		if err == nil {
-			err = parent.Sync()
+			if sync {
+				err = parent.Sync()
+			}
 			parent.Close()
 			if err != nil {
 				return fmt.Errorf("posix: sync dir: %w", err)
