@@ -51,27 +51,32 @@ func decodeToken(raw string) (*token, *Error) {
 	case raw[0] == '{':
 		return nil, invalidf("token uses the JWS JSON serialization; only the compact form (three base64url parts separated by dots) is accepted")
 	}
-	parts := strings.Split(raw, ".")
-	if len(parts) == 5 {
+	n := strings.Count(raw, ".") + 1
+	if n == 5 {
 		return nil, invalidf("token is a JWE (encrypted, five parts); only signed JWTs (three parts) are accepted")
 	}
-	if len(parts) != 3 {
-		return nil, invalidf("token has %d dot-separated parts, a JWT has 3", len(parts))
+	if n != 3 {
+		return nil, invalidf("token has %d dot-separated parts, a JWT has 3", n)
 	}
+	header, rest, _ := strings.Cut(raw, ".")
+	payload, sig, _ := strings.Cut(rest, ".")
+	// One scratch buffer serves the three decodings (nothing keeps it).
+	enc := base64.RawURLEncoding.Strict()
+	buf := make([]byte, max(enc.DecodedLen(len(header)), enc.DecodedLen(len(payload)), enc.DecodedLen(len(sig))))
 	t := &token{}
-	if err := decodePart(parts[0], "header", &t.header); err != nil {
+	if err := decodePart(buf, header, "header", &t.header); err != nil {
 		return nil, err
 	}
 	if err := t.readHeader(); err != nil {
 		return nil, err
 	}
-	if err := decodePart(parts[1], "payload", &t.claims); err != nil {
+	if err := decodePart(buf, payload, "payload", &t.claims); err != nil {
 		return nil, err
 	}
-	if parts[2] == "" {
+	if sig == "" {
 		return nil, invalidf("token has no signature")
 	}
-	if _, err := base64.RawURLEncoding.Strict().DecodeString(parts[2]); err != nil {
+	if _, err := enc.Decode(buf, []byte(sig)); err != nil {
 		return nil, invalidf("token signature is not valid base64url: %v", err)
 	}
 	return t, nil
@@ -92,11 +97,13 @@ func (t *token) parseJWS(raw string) *Error {
 
 // decodePart decodes one base64url part holding a JSON object into v
 // (numbers kept as json.Number).
-func decodePart(part, what string, v *map[string]any) *Error {
-	b, err := base64.RawURLEncoding.Strict().DecodeString(part)
+// buf is scratch space of at least the decoded length.
+func decodePart(buf []byte, part, what string, v *map[string]any) *Error {
+	n, err := base64.RawURLEncoding.Strict().Decode(buf, []byte(part))
 	if err != nil {
 		return invalidf("token %s is not valid base64url: %v", what, err)
 	}
+	b := buf[:n]
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {

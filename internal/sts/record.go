@@ -62,7 +62,8 @@ func newRecorder(st state.Store, linger time.Duration, max int, done <-chan stru
 	return r
 }
 
-// record stores kv and returns once it is committed.
+// record stores kv (create-only) and returns once it is committed; a key
+// that exists already is an ErrConflict and leaves the existing record.
 func (r *recorder) record(ctx context.Context, kv state.KV) error {
 	if r.batcher == nil {
 		_, err := r.st.Put(ctx, kv.Key, kv.Value, state.MustNotExist)
@@ -101,16 +102,23 @@ func (r *recorder) run() {
 			batch = append(batch[:0], req)
 		}
 		batch = r.collect(batch)
-		kvs := make([]state.KV, len(batch))
+		entries := make([]state.BatchEntry, len(batch))
 		for i, req := range batch {
-			kvs[i] = req.kv
+			entries[i] = state.BatchEntry{Key: req.kv.Key, Value: req.kv.Value, CreateOnly: true}
 		}
 		// The batch is not bound to any one caller's context.
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		_, err := r.batcher.PutBatch(ctx, kvs)
+		res, err := r.batcher.PutBatch(ctx, entries)
 		cancel()
-		for _, req := range batch {
-			req.res <- err
+		if err == nil && len(res) != len(batch) {
+			err = fmt.Errorf("sts: the store returned %d results for %d session records", len(res), len(batch))
+		}
+		for i, req := range batch {
+			if err != nil {
+				req.res <- err
+				continue
+			}
+			req.res <- res[i].Err
 		}
 	}
 }

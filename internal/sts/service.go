@@ -2,7 +2,6 @@ package sts
 
 import (
 	"context"
-	"encoding/base32"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -113,10 +112,27 @@ func (l lockedReader) Read(p []byte) (int, error) {
 
 func (s *Service) lockedRand() io.Reader { return lockedReader{mu: &s.randMu, r: s.cfg.Rand} }
 
-// Credential alphabets.
-var akEncoding = base32.StdEncoding.WithPadding(base32.NoPadding) // [A-Z2-7]
+// Credential alphabets. akDigits are the base32 digits [A-Z2-7] in byte
+// order, so that access keys compare like the numbers they spell.
+const (
+	akDigits       = "234567ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	secretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+)
 
-const secretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+// Session access key layout after the prefix: akTimeChars digits of the
+// issue time (Unix seconds mod 2^25, big-endian, so that keys issued later
+// sort after earlier ones and their records are appended at the end of the
+// store's key space; the order wraps every 388 days) and akRandChars
+// random digits (55 bits; a collision is detected when the session is
+// recorded and the key drawn again).
+const (
+	akTimeChars = 5
+	akRandChars = 11
+	secretLen   = 40
+	// maxIssueAttempts bounds the draws of an access key that collides
+	// with a recorded session's.
+	maxIssueAttempts = 3
+)
 
 // SessionAccessKeyPrefix starts every session access key, as on AWS.
 const SessionAccessKeyPrefix = "ASIA"
@@ -135,17 +151,28 @@ func IsSessionAccessKey(ak string) bool {
 	return true
 }
 
-// newCredentials returns an access key, a 40-character secret and a nonce.
-func (s *Service) newCredentials() (ak, secret string, nonce []byte, err error) {
-	var b [10 + 40 + nonceLen]byte
+// newCredentials returns an access key issued at now, a 40-character
+// secret and a nonce.
+func (s *Service) newCredentials(now time.Time) (ak, secret string, nonce []byte, err error) {
+	var b [akRandChars + secretLen + nonceLen]byte
 	if _, err := io.ReadFull(s.lockedRand(), b[:]); err != nil {
 		return "", "", nil, fmt.Errorf("sts: random: %w", err)
 	}
-	sec := make([]byte, 40)
-	for i, c := range b[10:50] {
+	var k [len(SessionAccessKeyPrefix) + akTimeChars + akRandChars]byte
+	copy(k[:], SessionAccessKeyPrefix)
+	t := uint64(now.Unix())
+	for i := len(SessionAccessKeyPrefix) + akTimeChars - 1; i >= len(SessionAccessKeyPrefix); i-- {
+		k[i] = akDigits[t&31]
+		t >>= 5
+	}
+	for i, c := range b[:akRandChars] {
+		k[len(SessionAccessKeyPrefix)+akTimeChars+i] = akDigits[c&31]
+	}
+	var sec [secretLen]byte
+	for i, c := range b[akRandChars : akRandChars+secretLen] {
 		sec[i] = secretAlphabet[c&63]
 	}
-	return SessionAccessKeyPrefix + akEncoding.EncodeToString(b[:10]), string(sec), append([]byte(nil), b[50:]...), nil
+	return string(k[:]), string(sec[:]), b[akRandChars+secretLen:], nil
 }
 
 // verifyError maps an oidc error to the sts sentinel with its reason.
@@ -189,45 +216,25 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityI
 			return nil, fmt.Errorf("%w: %s", ErrMalformedPolicy, policyErrText(err))
 		}
 	}
-	ak, secret, nonce, err := s.newCredentials()
-	if err != nil {
-		return nil, err
-	}
 	now := s.cfg.Clock().UTC()
 	exp := now.Add(in.Duration).Truncate(time.Second)
 	roleName := m.RoleName
 	if roleName == "" {
 		roleName = "web-identity"
 	}
-	arn := fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", s.cfg.AccountID, roleName, in.RoleSessionName)
+	arn := "arn:aws:sts::" + s.cfg.AccountID + ":assumed-role/" + roleName + "/" + in.RoleSessionName
 	p := &payload{
-		AccessKey: ak, Secret: secret, Expires: exp.Unix(), Issued: now.UnixMilli(),
+		Expires: exp.Unix(), Issued: now.UnixMilli(),
 		Subject: claims.Subject, Policies: m.Policies, SessionPolicy: in.Policy, ARN: arn,
 		SessionName: in.RoleSessionName, Provider: claims.Issuer, Claims: claims.StringClaims(),
 	}
-	k := s.keys.currentKey()
-	if k == nil {
-		return nil, fmt.Errorf("%w: no sealing key", ErrUnavailable)
-	}
-	tok, err := s.sealer.seal(k, p, nonce)
-	if errors.Is(err, errTokenTooLarge) {
-		return nil, fmt.Errorf("%w: the session policy, policy names and identity do not fit a %d-byte session token (%v); shorten the session policy", ErrPackedPolicyTooLarge, MaxSessionTokenLen, err)
-	}
+	sess := &Session{Subject: claims.Subject, Provider: claims.Provider, Issuer: claims.Issuer,
+		Policies: m.Policies, SessionName: in.RoleSessionName, ARN: arn, SourceIP: in.SourceIP, IssuedAt: now, ExpiresAt: exp}
+	tok, err := s.issue(ctx, p, sess, now)
 	if err != nil {
 		return nil, err
 	}
-	sess := Session{AccessKey: ak, Subject: claims.Subject, Provider: claims.Provider, Issuer: claims.Issuer,
-		Policies: m.Policies, SessionName: in.RoleSessionName, ARN: arn, SourceIP: in.SourceIP, IssuedAt: now, ExpiresAt: exp}
-	b, err := json.Marshal(sess)
-	if err != nil {
-		return nil, fmt.Errorf("sts: encode session: %w", err)
-	}
-	if err := s.rec.record(ctx, state.KV{Key: PrefixSessions + ak, Value: b}); err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("sts: record session: %w", err)
-		}
-		return nil, fmt.Errorf("%w: the session could not be recorded: %v", ErrUnavailable, err)
-	}
+	ak, secret := p.AccessKey, p.Secret
 	s.live.Add(1)
 	s.log.InfoContext(ctx, "sts session issued", "subject", claims.Subject, "provider", claims.Provider,
 		"issuer", claims.Issuer, "roles", claims.Roles(""), "policies", m.Policies, "narrowed", m.Narrowed,
@@ -242,6 +249,48 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityI
 		out.PackedPolicySize = (len(tok)*100 + MaxSessionTokenLen - 1) / MaxSessionTokenLen
 	}
 	return out, nil
+}
+
+// issue draws credentials into p and sess, seals p into a session token
+// and records sess durably. An access key that collides with a recorded
+// session's (the store refuses to overwrite it) is drawn again, up to
+// maxIssueAttempts times.
+func (s *Service) issue(ctx context.Context, p *payload, sess *Session, now time.Time) (string, error) {
+	k := s.keys.currentKey()
+	if k == nil {
+		return "", fmt.Errorf("%w: no sealing key", ErrUnavailable)
+	}
+	for attempt := 1; ; attempt++ {
+		ak, secret, nonce, err := s.newCredentials(now)
+		if err != nil {
+			return "", err
+		}
+		p.AccessKey, p.Secret, sess.AccessKey = ak, secret, ak
+		tok, err := s.sealer.seal(k, p, nonce)
+		if errors.Is(err, errTokenTooLarge) {
+			return "", fmt.Errorf("%w: the session policy, policy names and identity do not fit a %d-byte session token (%v); shorten the session policy", ErrPackedPolicyTooLarge, MaxSessionTokenLen, err)
+		}
+		if err != nil {
+			return "", err
+		}
+		b, err := json.Marshal(sess)
+		if err != nil {
+			return "", fmt.Errorf("sts: encode session: %w", err)
+		}
+		err = s.rec.record(ctx, state.KV{Key: PrefixSessions + ak, Value: b})
+		switch {
+		case err == nil:
+			return tok, nil
+		case ctx.Err() != nil:
+			return "", fmt.Errorf("sts: record session: %w", err)
+		case errors.Is(err, state.ErrConflict) && attempt < maxIssueAttempts:
+			s.log.WarnContext(ctx, "sts access key collision, drawing another", "access_key", ak, "attempt", attempt)
+			continue
+		case errors.Is(err, state.ErrConflict):
+			return "", fmt.Errorf("sts: record session: %d access keys drawn in a row collide with recorded sessions: %w", attempt, err)
+		}
+		return "", fmt.Errorf("%w: the session could not be recorded: %v", ErrUnavailable, err)
+	}
 }
 
 func policyErrText(err error) string {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/fedstore/fedstore/internal/sts"
@@ -97,6 +98,7 @@ func New(cfg Config) http.Handler {
 }
 
 type handler struct {
-	cfg Config
-	log *slog.Logger
+	cfg  Config
+	log  *slog.Logger
+	bufs sync.Pool // *[]byte: response documents (xml.go)
 }

@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -28,41 +29,106 @@ const (
 // params are a request's parameters: form body first, then the query string,
 // so that for a repeated name the first value wins, as on AWS.
 type params struct {
-	body  url.Values
-	query url.Values
+	body  values
+	query values
 }
 
 // get returns the first value of name and whether it was present at all.
 func (p params) get(name string) (string, bool) {
-	if vs, ok := p.body[name]; ok && len(vs) > 0 {
-		return vs[0], true
+	if v, ok := p.body.get(name); ok {
+		return v, true
 	}
-	if vs, ok := p.query[name]; ok && len(vs) > 0 {
-		return vs[0], true
-	}
-	return "", false
+	return p.query.get(name)
 }
 
 // names returns every parameter name (body and query) with prefix.
 func (p params) names(prefix string) []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, vs := range []url.Values{p.body, p.query} {
-		for k := range vs {
+	for _, vs := range []values{p.body, p.query} {
+		vs.each(func(k string) {
 			if strings.HasPrefix(k, prefix) && !seen[k] {
 				seen[k] = true
 				out = append(out, k)
 			}
-		}
+		})
 	}
 	return out
+}
+
+// values are the decoded parameters of one source (query string or body):
+// a few are kept as a list of pairs in order (no map to build), more in the
+// url.Values that url.ParseQuery returns.
+type values struct {
+	pairs []param
+	m     url.Values
+}
+
+type param struct{ name, value string }
+
+func (v values) get(name string) (string, bool) {
+	for _, p := range v.pairs {
+		if p.name == name {
+			return p.value, true
+		}
+	}
+	if vs := v.m[name]; len(vs) > 0 {
+		return vs[0], true
+	}
+	return "", false
+}
+
+// each calls f with every name, once.
+func (v values) each(f func(name string)) {
+	for i, p := range v.pairs {
+		if !slices.ContainsFunc(v.pairs[:i], func(q param) bool { return q.name == p.name }) {
+			f(p.name)
+		}
+	}
+	for k := range v.m {
+		f(k)
+	}
+}
+
+// maxPairs is the most parameters parseValues keeps as a list.
+const maxPairs = 32
+
+// parseValues decodes application/x-www-form-urlencoded text exactly as
+// url.ParseQuery does (the same pairs, the same errors): up to maxPairs
+// well-formed pairs itself, anything else by url.ParseQuery.
+func parseValues(s string) (values, error) {
+	if s == "" {
+		return values{}, nil
+	}
+	if strings.Count(s, "&") < maxPairs && !strings.Contains(s, ";") {
+		pairs := make([]param, 0, strings.Count(s, "&")+1)
+		ok := true
+		for rest := s; rest != "" && ok; {
+			var kv string
+			kv, rest, _ = strings.Cut(rest, "&")
+			if kv == "" {
+				continue
+			}
+			k, v, _ := strings.Cut(kv, "=")
+			var err1, err2 error
+			k, err1 = url.QueryUnescape(k)
+			v, err2 = url.QueryUnescape(v)
+			ok = err1 == nil && err2 == nil
+			pairs = append(pairs, param{k, v})
+		}
+		if ok {
+			return values{pairs: pairs}, nil
+		}
+	}
+	m, err := url.ParseQuery(s)
+	return values{m: m}, err
 }
 
 // readParams decodes the query string and, for a POST with a form content
 // type, the body (at most MaxBodyBytes).
 func readParams(r *http.Request) (params, error) {
 	var p params
-	q, err := url.ParseQuery(r.URL.RawQuery)
+	q, err := parseValues(r.URL.RawQuery)
 	if err != nil {
 		return p, malformedInput("the query string is not valid URL encoding: %v", err)
 	}
@@ -70,7 +136,7 @@ func readParams(r *http.Request) (params, error) {
 	if r.Method != http.MethodPost || r.Body == nil || !isFormContentType(r.Header.Get("Content-Type")) {
 		return p, nil
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	body, err := readBody(r.Body, r.ContentLength)
 	if err != nil {
 		return p, malformedInput("the request body could not be read: %v", err)
 	}
@@ -85,11 +151,29 @@ func readParams(r *http.Request) (params, error) {
 	return p, nil
 }
 
+// readBody reads at most MaxBodyBytes+1 bytes of body, in one allocation
+// when its declared length (hint) is within the limit.
+func readBody(body io.Reader, hint int64) ([]byte, error) {
+	if hint <= 0 || hint > MaxBodyBytes {
+		return io.ReadAll(io.LimitReader(body, MaxBodyBytes+1))
+	}
+	b := make([]byte, hint+1)
+	n, err := io.ReadFull(body, b)
+	switch err {
+	case io.EOF, io.ErrUnexpectedEOF:
+		return b[:n], nil
+	case nil: // longer than declared
+		rest, err := io.ReadAll(io.LimitReader(body, MaxBodyBytes+1-int64(n)))
+		return append(b, rest...), err
+	}
+	return b[:n], err
+}
+
 // parseForm decodes an application/x-www-form-urlencoded document.
-func parseForm(s string) (url.Values, error) {
-	v, err := url.ParseQuery(s)
+func parseForm(s string) (values, error) {
+	v, err := parseValues(s)
 	if err != nil {
-		return nil, malformedInput("the request body is not valid application/x-www-form-urlencoded: %v", err)
+		return values{}, malformedInput("the request body is not valid application/x-www-form-urlencoded: %v", err)
 	}
 	return v, nil
 }
@@ -97,6 +181,9 @@ func parseForm(s string) (url.Values, error) {
 // isFormContentType reports whether ct is application/x-www-form-urlencoded
 // (any parameters, such as charset, allowed).
 func isFormContentType(ct string) bool {
+	if ct == "application/x-www-form-urlencoded" {
+		return true
+	}
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil {
 		return strings.EqualFold(strings.TrimSpace(strings.SplitN(ct, ";", 2)[0]), "application/x-www-form-urlencoded")

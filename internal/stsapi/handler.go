@@ -132,8 +132,21 @@ func (h *handler) assumeRoleWithWebIdentity(w http.ResponseWriter, r *http.Reque
 		slog.Duration("elapsed", h.cfg.Clock().Sub(start)),
 	)
 	h.cfg.OnExchange(outcomeSuccess, "")
-	writeXML(w, http.StatusOK, info.ID, successXML(out, v.SessionPolicy, info.ID))
+	buf, _ := h.bufs.Get().(*[]byte)
+	if buf == nil {
+		b := make([]byte, 0, successXMLSize(out, info.ID))
+		buf = &b
+	}
+	body := appendSuccessXML((*buf)[:0], out, v.SessionPolicy, info.ID)
+	writeXML(w, http.StatusOK, info.ID, body)
+	if cap(body) <= maxPooledDoc {
+		*buf = body
+		h.bufs.Put(buf)
+	}
 }
+
+// maxPooledDoc bounds the response buffers kept for reuse.
+const maxPooledDoc = 16 << 10
 
 // checkOutput refuses an exchange result without usable credentials (a bug
 // in the exchanger, reported as InternalFailure).

@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"fmt"
 	"sort"
 
 	"github.com/fedstore/fedstore/internal/state"
@@ -10,11 +11,11 @@ import (
 var _ state.Batcher = (*Store)(nil)
 
 // PutBatch implements state.Batcher.
-func (s *Store) PutBatch(ctx context.Context, kvs []state.KV) ([]int64, error) {
+func (s *Store) PutBatch(ctx context.Context, entries []state.BatchEntry) ([]state.BatchResult, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := state.CheckBatch(kvs); err != nil {
+	if err := state.CheckBatch(entries); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -22,20 +23,27 @@ func (s *Store) PutBatch(ctx context.Context, kvs []state.KV) ([]int64, error) {
 	if s.closed {
 		return nil, state.ErrClosed
 	}
-	revs := make([]int64, len(kvs))
-	for i, in := range kvs {
-		_, exists := s.data[in.Key]
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	res := make([]state.BatchResult, len(entries))
+	for i, e := range entries {
+		_, exists := s.data[e.Key]
+		if exists && e.CreateOnly {
+			res[i].Err = fmt.Errorf("%w: %q exists", state.ErrConflict, e.Key)
+			continue
+		}
 		s.rev++
-		kv := clone(state.KV{Key: in.Key, Value: in.Value, Revision: s.rev})
-		s.data[in.Key] = kv
+		kv := clone(state.KV{Key: e.Key, Value: e.Value, Revision: s.rev})
+		s.data[e.Key] = kv
 		if !exists {
-			j := sort.SearchStrings(s.keys, in.Key)
+			j := sort.SearchStrings(s.keys, e.Key)
 			s.keys = append(s.keys, "")
 			copy(s.keys[j+1:], s.keys[j:])
-			s.keys[j] = in.Key
+			s.keys[j] = e.Key
 		}
 		s.hub.Publish(state.Event{Type: state.EventPut, KV: clone(kv)})
-		revs[i] = s.rev
+		res[i].Revision = s.rev
 	}
-	return revs, nil
+	return res, nil
 }
