@@ -2,6 +2,7 @@ package sts
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -47,5 +48,46 @@ func TestOpenCacheIsBounded(t *testing.T) {
 	}
 	if c.get("AK9", "t", 1) == nil {
 		t.Fatalf("the latest entry is missing")
+	}
+}
+
+// tokenEqual agrees with == for every length around the word size and a
+// difference at every position.
+func TestTokenEqual(t *testing.T) {
+	t.Parallel()
+	for n := range 26 {
+		a := make([]byte, n)
+		for i := range a {
+			a[i] = byte('A' + i)
+		}
+		if !tokenEqual(string(a), string(a)) {
+			t.Fatalf("length %d: equal tokens differ", n)
+		}
+		if tokenEqual(string(a), string(a)+"x") || tokenEqual(string(a)+"x", string(a)) {
+			t.Fatalf("length %d: a token equals its extension", n)
+		}
+		for i := range n {
+			for _, bit := range []byte{1, 0x80} {
+				b := append([]byte(nil), a...)
+				b[i] ^= bit
+				if tokenEqual(string(a), string(b)) {
+					t.Fatalf("length %d: tokens differing at %d (bit %#x) are equal", n, i, bit)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkOpenCacheGet is a hit for a typical token (600 bytes).
+func BenchmarkOpenCacheGet(b *testing.B) {
+	tok := strings.Repeat("abcdefghij", 60)
+	c := &openCache{max: 4}
+	c.put("ASIAEXAMPLE", tok, 1, &payload{})
+	other := strings.Clone(tok) // a request's header is another string
+	b.ReportAllocs()
+	for b.Loop() {
+		if c.get("ASIAEXAMPLE", other, 1) == nil {
+			b.Fatal("miss")
+		}
 	}
 }

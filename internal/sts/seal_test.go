@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"testing"
 )
 
@@ -55,8 +56,10 @@ func TestSealVersions(t *testing.T) {
 		t.Fatalf("open deflated token: %+v, %v", got, err)
 	}
 
-	// A payload that fits is sealed plain (version 2) and opens.
-	tok, err := s.seal(k, p, nonce)
+	// A token sealed plain (version 2, as fedstore did before compact
+	// payloads, and still does with plainJSON) opens.
+	plain := sealer{plainJSON: true}
+	tok, err := plain.seal(k, p, nonce)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,14 +70,33 @@ func TestSealVersions(t *testing.T) {
 	if got, err := s.open(r, tok); err != nil || got.AccessKey != p.AccessKey || got.Secret != p.Secret {
 		t.Fatalf("open plain token: %+v, %v", got, err)
 	}
+	plainRaw := raw
 
-	// The version is authenticated: flipping it between 1 and 2 (or to
+	// A payload that fits is sealed compact (version 3) and opens.
+	tok, err = s.seal(k, p, nonce)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ = base64.RawURLEncoding.DecodeString(tok)
+	if raw[0] != tokenVersionCompact {
+		t.Fatalf("small payload sealed with version %d, want %d", raw[0], tokenVersionCompact)
+	}
+	if got, err := s.open(r, tok); err != nil || got.AccessKey != p.AccessKey || got.Secret != p.Secret || got.Expires != 42 {
+		t.Fatalf("open compact token: %+v, %v", got, err)
+	}
+
+	// The version is authenticated: changing it (between 1, 2 and 3, or to
 	// anything else) refuses the token.
-	for _, v := range []byte{tokenVersion, 0, 3} {
-		bad := append([]byte(nil), raw...)
-		bad[0] = v
-		if _, err := s.open(r, base64.RawURLEncoding.EncodeToString(bad)); err == nil {
-			t.Fatalf("token with version byte changed to %d opened", v)
+	for _, sealed := range [][]byte{plainRaw, raw} {
+		for _, v := range []byte{tokenVersion, tokenVersionPlain, tokenVersionCompact, 0, 4} {
+			if v == sealed[0] {
+				continue
+			}
+			bad := append([]byte(nil), sealed...)
+			bad[0] = v
+			if _, err := s.open(r, base64.RawURLEncoding.EncodeToString(bad)); err == nil {
+				t.Fatalf("token of version %d with version byte changed to %d opened", sealed[0], v)
+			}
 		}
 	}
 
@@ -101,9 +123,10 @@ func TestSealVersions(t *testing.T) {
 	}
 }
 
-// BenchmarkSeal seals and opens a typical session, plain (what seal does
-// when the payload fits) and deflated (what it did before, and still does
-// for payloads that only fit compressed).
+// BenchmarkSeal seals and opens a typical session: compact (what seal
+// does when the payload fits), plain JSON (what it did before compact
+// payloads) and deflated (what it did before that, and still does for
+// payloads that only fit compressed).
 func BenchmarkSeal(b *testing.B) {
 	block, _ := aes.NewCipher(make([]byte, 32))
 	aead, _ := cipher.NewGCM(block)
@@ -111,22 +134,13 @@ func BenchmarkSeal(b *testing.B) {
 	r := newKeyring()
 	r.add(k)
 	nonce := make([]byte, nonceLen)
-	p := payload{
-		AccessKey: "ASIAQ4FJ6ZK2V7TNLW3M", Secret: "Yk3s9Qw8Zr2Vt6Xp1Lm4Nb7Hc5Jd0Fg3Ke8Ra2Ts",
-		Expires: 1796000000000, Issued: 1795996400000, Subject: "system:serviceaccount:team-a:uploader",
-		Policies: []string{"s3admin"}, ARN: "arn:aws:sts::000000000000:assumed-role/s3admin/bench",
-		SessionName: "bench", Provider: "dev",
-		Claims: map[string][]string{
-			"sub": {"system:serviceaccount:team-a:uploader"}, "iss": {"https://127.0.0.1:9000/dev"},
-			"aud": {"fedstore"}, "roles": {"s3admin"},
-		},
-	}
+	p := typicalPayload()
 	for _, tc := range []struct {
-		name  string
-		force bool
-	}{{"plain", false}, {"deflated", true}} {
+		name             string
+		plainJSON, force bool
+	}{{"compact", false, false}, {"plain", true, false}, {"deflated", false, true}} {
 		b.Run(tc.name, func(b *testing.B) {
-			var s sealer
+			s := &sealer{plainJSON: tc.plainJSON}
 			b.ReportAllocs()
 			for b.Loop() {
 				var tok string
@@ -149,4 +163,131 @@ func BenchmarkSeal(b *testing.B) {
 			}
 		})
 	}
+}
+
+// typicalPayload is a session as a --dev server issues it (fedstore dev
+// token --roles s3admin, exchanged for role s3admin).
+func typicalPayload() payload {
+	iss := "http://127.0.0.1:40123/dev-idp"
+	return payload{
+		AccessKey: "ASIAQ4FJ6ZK2V7TNLW3M", Secret: "Yk3s9Qw8Zr2Vt6Xp1Lm4Nb7Hc5Jd0Fg3Ke8Ra2Ts",
+		Expires: 1796000000, Issued: 1795996400123, Subject: "developer",
+		Policies: []string{"s3admin"}, ARN: "arn:aws:sts::000000000000:assumed-role/s3admin/bench",
+		SessionName: "bench", Provider: iss,
+		Claims: map[string][]string{
+			"sub": {"developer"}, "iss": {iss}, "aud": {"fedstore"}, "roles": {"s3admin"},
+			"jti": {"9qOmpH1C2dLm5oRk"},
+		},
+	}
+}
+
+func TestCompactRoundTrip(t *testing.T) {
+	t.Parallel()
+	typical := typicalPayload()
+	odd := payload{
+		AccessKey: "ASIAEXAMPLE", Secret: "s", Expires: -5, Issued: 0, Subject: "",
+		ARN: "a", SessionName: "", Provider: "",
+		Claims: map[string][]string{"": {""}, "empty": {}, "ünï": {"cödé", "", "x\x00y"}},
+	}
+	lower := typical
+	lower.AccessKey = "ASIAq4fj6zk2v7tnlw3m"                  // not base32: kept as a string
+	lower.Secret = "Yk3s9Qw8Zr2Vt6Xp1Lm4Nb7Hc5Jd0Fg3Ke8Ra2-_" // not base64
+	otherARN := typical
+	otherARN.ARN = "arn:aws:sts::000000000000:assumed-role/s3admin/other"
+	nestedARN := typical
+	nestedARN.ARN = "arn:aws:sts::1:assumed-role/a/b/bench"
+	sameIDs := typical
+	sameIDs.Provider, sameIDs.Subject = "x", "x"
+	sameIDs.Claims = map[string][]string{"iss": {"x"}, "sub": {"x", "y"}}
+	sessionPolicy := typical
+	sessionPolicy.SessionPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`
+	sessionPolicy.Policies = []string{"a", "b", "c"}
+	for name, p := range map[string]payload{
+		"typical": typical, "odd": odd, "not packable": lower, "ARN of another session": otherARN,
+		"ARN with a slash": nestedARN, "provider is subject": sameIDs, "session policy": sessionPolicy,
+		"zero": {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			b := appendCompact(nil, &p)
+			got, err := decodeCompact(b)
+			if err != nil {
+				t.Fatalf("decode: %v", err)
+			}
+			if !reflect.DeepEqual(*got, p) {
+				t.Fatalf("round trip:\n got %+v\nwant %+v", *got, p)
+			}
+		})
+	}
+}
+
+// Every truncation, an extra byte, an unknown flag and a repeated claim
+// name are refused.
+func TestCompactRefusesMalformed(t *testing.T) {
+	t.Parallel()
+	p := typicalPayload()
+	b := appendCompact(nil, &p)
+	for n := range len(b) {
+		if _, err := decodeCompact(b[:n]); err == nil {
+			t.Fatalf("truncated to %d of %d bytes: decoded", n, len(b))
+		}
+	}
+	if _, err := decodeCompact(append(b[:len(b):len(b)], 0)); err == nil {
+		t.Fatal("trailing byte: decoded")
+	}
+	bad := append([]byte(nil), b...)
+	bad[0] |= 0x80
+	if _, err := decodeCompact(bad); err == nil {
+		t.Fatal("unknown flag: decoded")
+	}
+	dup := payload{Claims: map[string][]string{"a": {"1"}, "b": {"2"}}}
+	enc := appendCompact(nil, &dup)
+	// The two claims are the last 2*(1+1+1+1+1) bytes: rename "b" to "a".
+	enc[len(enc)-4] = 'a'
+	if _, err := decodeCompact(enc); err == nil {
+		t.Fatal("repeated claim name: decoded")
+	}
+}
+
+// A typical session token is about half the size it was as JSON.
+func TestCompactTokenSize(t *testing.T) {
+	t.Parallel()
+	_, k := newTestKey(t)
+	nonce := make([]byte, nonceLen)
+	p := typicalPayload()
+	compact, err := (&sealer{}).seal(k, &p, nonce)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := (&sealer{plainJSON: true}).seal(k, &p, nonce)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("typical session token: %d bytes compact, %d bytes JSON", len(compact), len(plain))
+	if len(compact)*10 > len(plain)*6 {
+		t.Fatalf("compact token of %d bytes, JSON %d: want at most 60%%", len(compact), len(plain))
+	}
+}
+
+// FuzzDecodeCompact: no input panics, and whatever decodes encodes back to
+// the same payload.
+func FuzzDecodeCompact(f *testing.F) {
+	p := typicalPayload()
+	f.Add(appendCompact(nil, &p))
+	f.Add(appendCompact(nil, &payload{AccessKey: "x", Claims: map[string][]string{"a": {"b", "c"}}}))
+	f.Add([]byte{0})
+	f.Add([]byte{compactFlags, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, err := decodeCompact(b)
+		if err != nil {
+			return
+		}
+		again, err := decodeCompact(appendCompact(nil, p))
+		if err != nil {
+			t.Fatalf("re-encoded payload does not decode: %v", err)
+		}
+		if !reflect.DeepEqual(again, p) {
+			t.Fatalf("re-encoded payload differs:\n got %+v\nwant %+v", again, p)
+		}
+	})
 }
