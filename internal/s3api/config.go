@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/fedstore/fedstore/internal/authn"
@@ -106,6 +107,7 @@ type handler struct {
 	policies      BucketPolicies
 	ownerID       string
 	routes        []route
+	bodyBufs      sync.Pool // of *[maxBufferedBody]byte, see writeSmallBody
 }
 
 // New returns the S3 API handler. It serves every path it is given (the server

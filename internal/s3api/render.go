@@ -3,6 +3,7 @@ package s3api
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -15,7 +16,7 @@ type response struct {
 	status int         // 0 means 200
 	header http.Header // extra headers
 	xml    any         // an XML document, or
-	body   io.Reader   // a body (an *os.File or *io.LimitedReader of one is sent with sendfile)
+	body   io.Reader   // a body (over maxBufferedBody, an *os.File or *io.LimitedReader of one is sent with sendfile)
 	closer io.Closer   // closed once body is sent (or not sent)
 	size   int64       // body length, -1 unknown
 }
@@ -106,7 +107,13 @@ func (h *handler) writeResponse(w http.ResponseWriter, r *http.Request, resp *re
 		}
 		w.WriteHeader(status)
 		if r.Method != http.MethodHead {
-			if _, err := io.Copy(w, resp.body); err != nil {
+			var err error
+			if resp.size >= 0 && resp.size <= maxBufferedBody {
+				err = h.writeSmallBody(w, resp)
+			} else {
+				_, err = io.Copy(w, resp.body)
+			}
+			if err != nil {
 				h.log.DebugContext(r.Context(), "s3 response body copy ended early",
 					"request_id", reqctx.From(r.Context()).ID, "error", err.Error())
 			}
@@ -117,6 +124,35 @@ func (h *handler) writeResponse(w http.ResponseWriter, r *http.Request, resp *re
 		}
 		w.WriteHeader(status)
 	}
+}
+
+// maxBufferedBody is the largest response body sent with one read into a
+// pooled buffer and one write instead of io.Copy's sendfile path (net/http
+// reads 512 bytes, writes them with the headers, then calls sendfile twice):
+// one system call and six allocations fewer per small GET. Measured with
+// BenchmarkSendBody* on loopback TCP: no gain left at 32 KiB, where the copy
+// through user space grows and sendfile's cost does not.
+const maxBufferedBody = 16 << 10
+
+// writeSmallBody writes the resp.size bytes of resp.body (at most
+// maxBufferedBody). A body that ends early is sent as far as it goes, as
+// io.Copy would (net/http then closes the connection).
+func (h *handler) writeSmallBody(w http.ResponseWriter, resp *response) error {
+	bp, ok := h.bodyBufs.Get().(*[maxBufferedBody]byte)
+	if !ok {
+		bp = new([maxBufferedBody]byte)
+	}
+	defer h.bodyBufs.Put(bp)
+	n, err := io.ReadFull(resp.body, bp[:resp.size])
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		err = nil
+	}
+	if n > 0 {
+		if _, werr := w.Write(bp[:n]); err == nil {
+			err = werr
+		}
+	}
+	return err
 }
 
 // marshalXML renders v as an XML document with the XML declaration.

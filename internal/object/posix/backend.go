@@ -3,6 +3,7 @@ package posix
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -59,8 +61,12 @@ type Backend struct {
 	journal *journal // nil: every PUT fsyncs
 	dataFD  *os.File // DATA, held open for syncfs
 
+	roots    rootCache // open bucket directories, see roots.go
+	metaBufs sync.Pool // of *[xattrBuf]byte, see readMeta
+
 	retiredMu sync.Mutex
 	retired   []retiredSidecar // sidecars of replaced or deleted files, removed after a grace period
+	retiredN  atomic.Int64     // len(retired), read without the lock
 }
 
 var _ object.Backend = (*Backend)(nil)
@@ -134,7 +140,7 @@ func (b *Backend) randomHex(n int) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("posix: random: %w", err)
 	}
-	return fmt.Sprintf("%x", buf), nil
+	return hex.EncodeToString(buf), nil
 }
 
 // createTemp creates a new temp file in DATA/.fedstore/tmp.
@@ -168,21 +174,6 @@ func (b *Backend) lock(name string) func() {
 	m := &b.locks[h.Sum32()%uint32(len(b.locks))]
 	m.Lock()
 	return m.Unlock
-}
-
-// openBucket validates the name and opens the bucket directory as a Root.
-func (b *Backend) openBucket(bucket string) (*os.Root, error) {
-	if err := object.ValidateBucketName(bucket); err != nil {
-		return nil, fmt.Errorf("%w: %v", object.ErrNoSuchBucket, err)
-	}
-	r, err := os.OpenRoot(filepath.Join(b.dir, bucket))
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
-		return nil, fmt.Errorf("%w: %s", object.ErrNoSuchBucket, bucket)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("posix: bucket %s: %w", bucket, err)
-	}
-	return r, nil
 }
 
 // ListBuckets implements object.Backend: the directories of DATA with valid
@@ -227,6 +218,7 @@ func (b *Backend) CreateBucket(ctx context.Context, bucket string) (err error) {
 	if err != nil {
 		return fmt.Errorf("posix: create bucket %s: %w", bucket, err)
 	}
+	b.forgetRoot(bucket, nil) // an earlier directory of the name, removed behind our back
 	// Leftovers of an earlier bucket of the same name.
 	_ = os.RemoveAll(filepath.Join(b.multipartRoot(), bucket))
 	_ = os.RemoveAll(filepath.Join(b.metaRoot(), bucket))
@@ -241,12 +233,12 @@ func (b *Backend) CreateBucket(ctx context.Context, bucket string) (err error) {
 
 // HeadBucket implements object.Backend.
 func (b *Backend) HeadBucket(ctx context.Context, bucket string) (object.BucketInfo, error) {
-	r, err := b.openBucket(bucket)
+	r, err := b.acquireBucketFresh(bucket)
 	if err != nil {
 		return object.BucketInfo{}, err
 	}
-	defer r.Close()
-	fi, err := r.Stat(".")
+	defer r.release()
+	fi, err := r.root.Stat(".")
 	if err != nil {
 		return object.BucketInfo{}, fmt.Errorf("posix: bucket %s: %w", bucket, err)
 	}
@@ -256,15 +248,15 @@ func (b *Backend) HeadBucket(ctx context.Context, bucket string) (object.BucketI
 // DeleteBucket implements object.Backend. Empty directories left in the
 // bucket (no keys) do not keep it from being deleted; any file does.
 func (b *Backend) DeleteBucket(ctx context.Context, bucket string) error {
-	r, err := b.openBucket(bucket)
+	r, err := b.acquireBucketFresh(bucket)
 	if err != nil {
 		return err
 	}
-	defer r.Close()
+	defer r.release()
 	if ups, err := os.ReadDir(filepath.Join(b.multipartRoot(), bucket)); err == nil && len(ups) > 0 {
 		return fmt.Errorf("%w: %s has multipart uploads in progress", object.ErrBucketNotEmpty, bucket)
 	}
-	if err := removeEmptyDirs(r, "."); err != nil {
+	if err := removeEmptyDirs(r.root, "."); err != nil {
 		return fmt.Errorf("%w: %s", object.ErrBucketNotEmpty, bucket)
 	}
 	if err := os.Remove(filepath.Join(b.dir, bucket)); err != nil {
@@ -273,6 +265,7 @@ func (b *Backend) DeleteBucket(ctx context.Context, bucket string) error {
 		}
 		return fmt.Errorf("posix: delete bucket %s: %w", bucket, err)
 	}
+	b.forgetRoot(bucket, r) // closed when the last request using it ends
 	_ = os.RemoveAll(filepath.Join(b.metaRoot(), bucket))
 	_ = os.RemoveAll(filepath.Join(b.multipartRoot(), bucket))
 	_ = os.Remove(filepath.Join(b.bucketsRoot(), bucket))

@@ -12,18 +12,53 @@ import (
 	"github.com/fedstore/fedstore/internal/object"
 )
 
-// openObject opens the object file at rel without following a final
-// symbolic link, and without blocking on a FIFO someone left there;
-// anything but a regular file is ErrNoSuchKey (checked by readMeta).
+// openFlags open an object without following a final symbolic link and
+// without blocking on a FIFO someone left there; anything but a regular
+// file is ErrNoSuchKey (checked by readMeta).
+const openFlags = os.O_RDONLY | syscall.O_NOFOLLOW | syscall.O_NONBLOCK
+
+// openObject opens the object file at rel.
 func openObject(r *os.Root, bucket, key, rel string) (*os.File, error) {
-	f, err := r.OpenFile(rel, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	f, err := r.OpenFile(rel, openFlags, 0)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.EISDIR) {
-			return nil, fmt.Errorf("%w: %s/%s", object.ErrNoSuchKey, bucket, key)
-		}
-		return nil, fmt.Errorf("posix: open %s/%s: %w", bucket, key, err)
+		return nil, openError(bucket, key, err)
 	}
 	return f, nil
+}
+
+func openError(bucket, key string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.EISDIR) {
+		return fmt.Errorf("%w: %s/%s", object.ErrNoSuchKey, bucket, key)
+	}
+	return fmt.Errorf("posix: open %s/%s: %w", bucket, key, err)
+}
+
+// openKey opens the object file of key in bucket. An invalid key cannot
+// exist, so reads of it answer ErrNoSuchKey (wrapping the reason). The open
+// file does not need the bucket's root: it is released before returning.
+func (b *Backend) openKey(bucket, key string) (*os.File, string, error) {
+	r, err := b.acquireBucket(bucket)
+	if err != nil {
+		return nil, "", err
+	}
+	rel, err := keyToPath(key)
+	if err != nil {
+		r.release()
+		return nil, "", fmt.Errorf("%w: %v", object.ErrNoSuchKey, err) // only NoSuchKey, as S3 answers
+	}
+	f, err := r.root.OpenFile(rel, openFlags, 0)
+	if errors.Is(err, syscall.ENOENT) && r.stale() {
+		// The bucket's directory was replaced (or removed) behind our back.
+		if r, err = b.reopen(bucket, r); err != nil {
+			return nil, "", err
+		}
+		f, err = r.root.OpenFile(rel, openFlags, 0)
+	}
+	r.release()
+	if err != nil {
+		return nil, "", openError(bucket, key, err)
+	}
+	return f, rel, nil
 }
 
 // objectInfo opens rel, reads its metadata and closes it.
@@ -40,12 +75,7 @@ func (b *Backend) objectInfo(r *os.Root, bucket, key, rel string) (object.Object
 // file, so Info describes exactly the bytes Body reads (a later PUT replaces
 // the directory entry, not this file).
 func (b *Backend) GetObject(ctx context.Context, bucket, key string) (*object.Object, error) {
-	rel, r, err := b.resolve(bucket, key)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	f, err := openObject(r, bucket, key, rel)
+	f, rel, err := b.openKey(bucket, key)
 	if err != nil {
 		return nil, err
 	}
@@ -59,47 +89,40 @@ func (b *Backend) GetObject(ctx context.Context, bucket, key string) (*object.Ob
 
 // HeadObject implements object.Backend.
 func (b *Backend) HeadObject(ctx context.Context, bucket, key string) (object.ObjectInfo, error) {
-	rel, r, err := b.resolve(bucket, key)
+	f, rel, err := b.openKey(bucket, key)
 	if err != nil {
 		return object.ObjectInfo{}, err
 	}
-	defer r.Close()
-	return b.objectInfo(r, bucket, key, rel)
-}
-
-// resolve opens the bucket and maps the key. An invalid key cannot exist, so
-// reads of it answer ErrNoSuchKey (wrapping the reason).
-func (b *Backend) resolve(bucket, key string) (string, *os.Root, error) {
-	r, err := b.openBucket(bucket)
-	if err != nil {
-		return "", nil, err
-	}
-	rel, err := keyToPath(key)
-	if err != nil {
-		r.Close()
-		return "", nil, fmt.Errorf("%w: %v", object.ErrNoSuchKey, err) // only NoSuchKey, as S3 answers
-	}
-	return rel, r, nil
+	defer f.Close()
+	return b.readMeta(f, bucket, key, rel)
 }
 
 // DeleteObject implements object.Backend: it removes the file, its sidecar,
 // and then the parent directories that became empty, up to the bucket.
 func (b *Backend) DeleteObject(ctx context.Context, bucket, key string) error {
-	r, err := b.openBucket(bucket)
+	br, err := b.acquireBucket(bucket)
 	if err != nil {
 		return err
 	}
-	defer r.Close()
 	rel, err := keyToPath(key)
 	if err != nil {
+		br.release()
 		return nil // cannot exist
 	}
 	unlock := b.keys.lock(bucket + "/" + rel)
 	defer unlock()
-	fi, err := r.Lstat(rel)
+	fi, err := br.root.Lstat(rel)
+	if errors.Is(err, syscall.ENOENT) && br.stale() {
+		if br, err = b.reopen(bucket, br); err != nil {
+			return err
+		}
+		fi, err = br.root.Lstat(rel)
+	}
+	defer br.release()
 	if err != nil || !fi.Mode().IsRegular() {
 		return nil // missing, or not an object (a directory is a prefix)
 	}
+	r := br.root
 	if err := r.Remove(rel); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("posix: delete %s/%s: %w", bucket, key, err)
 	}

@@ -15,12 +15,12 @@ import (
 // ListObjects implements object.Backend through object.List over a
 // depth-first walk in S3 order.
 func (b *Backend) ListObjects(ctx context.Context, bucket string, opts object.ListOptions) (object.ListResult, error) {
-	r, err := b.openBucket(bucket)
+	r, err := b.acquireBucketFresh(bucket) // a removed directory would list as empty
 	if err != nil {
 		return object.ListResult{}, err
 	}
-	defer r.Close()
-	it := &walker{b: b, r: r, bucket: bucket}
+	defer r.release()
+	it := &walker{b: b, r: r.root, bucket: bucket}
 	return object.List(ctx, it, opts)
 }
 

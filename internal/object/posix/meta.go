@@ -8,7 +8,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -51,13 +53,15 @@ func xattrTooBig(err error) bool {
 	return errors.Is(err, syscall.E2BIG) || errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.ERANGE)
 }
 
-// readXattr returns the record in f's xattr, or nil when there is none.
-func readXattr(f *os.File) ([]byte, error) {
-	fd := int(f.Fd())
-	// Most records (ETag, size, times, content type) are under 512 bytes;
-	// a larger one costs one more call. This buffer is allocated on every
-	// GET and HEAD: 2 KiB of it was a fifth of a 4 KiB GET's allocations.
-	buf := make([]byte, 512)
+// xattrBuf is the buffer size for reading a record: most records (ETag,
+// size, times, content type) are under 512 bytes; a larger one costs one
+// more call.
+const xattrBuf = 512
+
+// readXattr returns the record in fd's xattr, or nil when there is none.
+// It reads into buf when the record fits (readMeta passes a pooled buffer:
+// a new one was a fifth of a 4 KiB GET's allocated bytes).
+func readXattr(fd int, buf []byte) ([]byte, error) {
 	for {
 		n, err := unix.Fgetxattr(fd, xattrName, buf)
 		switch {
@@ -73,12 +77,25 @@ func readXattr(f *os.File) ([]byte, error) {
 	}
 }
 
+func (b *Backend) getMetaBuf() *[xattrBuf]byte {
+	if buf, ok := b.metaBufs.Get().(*[xattrBuf]byte); ok {
+		return buf
+	}
+	return new([xattrBuf]byte)
+}
+
 // fileIdentity is what binds a metadata record to a file.
 type fileIdentity struct {
 	size    int64
 	mtimeNs int64
 	ino     uint64
 	mtime   time.Time
+}
+
+// identityOfStat is identityOf for a raw stat result (no FileInfo to allocate).
+func identityOfStat(st *unix.Stat_t) fileIdentity {
+	mtime := time.Unix(int64(st.Mtim.Sec), int64(st.Mtim.Nsec)) // the fields' types differ between platforms
+	return fileIdentity{size: st.Size, mtimeNs: mtime.UnixNano(), ino: st.Ino, mtime: mtime}
 }
 
 func identityOf(fi fs.FileInfo) fileIdentity {
@@ -92,25 +109,34 @@ func identityOf(fi fs.FileInfo) fileIdentity {
 // sidecarFile names the sidecar of the file with inode ino at rel: keyed by
 // inode, so it can be written before the rename that publishes the file and
 // data and metadata appear together.
+//
+// It is filepath.Join(b.metaRoot(), bucket, sidecarPath(rel, ino)) in one
+// allocation (every overwrite asks): the parts are clean already.
 func (b *Backend) sidecarFile(bucket, rel string, ino uint64) string {
-	return filepath.Join(b.metaRoot(), bucket, filepath.FromSlash(sidecarPath(rel, ino)))
+	dir, base := path.Split(rel)
+	var num [20]byte
+	return b.internal + "/meta/" + bucket + "/" + dir + sidecarDir + "/" + base + "." + string(strconv.AppendUint(num[:0], ino, 10)) + ".json"
 }
 
 // readMeta loads the metadata of the open object f (at rel in bucket) and
 // builds its ObjectInfo.
 func (b *Backend) readMeta(f *os.File, bucket, key, rel string) (object.ObjectInfo, error) {
-	fi, err := f.Stat()
-	if err != nil {
-		return object.ObjectInfo{}, fmt.Errorf("posix: stat %s/%s: %w", bucket, key, err)
+	fd := int(f.Fd()) // f is not in non-blocking mode of the runtime's: Fd changes nothing
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return object.ObjectInfo{}, fmt.Errorf("posix: stat %s/%s: %w", bucket, key, &fs.PathError{Op: "fstat", Path: f.Name(), Err: err})
 	}
-	if !fi.Mode().IsRegular() {
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
 		return object.ObjectInfo{}, fmt.Errorf("%w: %s/%s", object.ErrNoSuchKey, bucket, key)
 	}
-	id := identityOf(fi)
+	id := identityOfStat(&st)
 	var raw []byte
+	var err error
 	fromXattr := false
 	if b.xattr {
-		if raw, err = readXattr(f); err != nil {
+		buf := b.getMetaBuf()
+		defer b.metaBufs.Put(buf) // decodeMeta copies what it keeps
+		if raw, err = readXattr(fd, buf[:]); err != nil {
 			return object.ObjectInfo{}, err
 		}
 		fromXattr = raw != nil
@@ -210,15 +236,34 @@ type retiredSidecar struct {
 // retireSidecar schedules the sidecar of rel for inode ino for removal after
 // sidecarGrace, and removes those whose grace has passed. A crash leaves the
 // scheduled ones behind as orphans (harmless: keyed by an inode no file has).
+//
+// With xattr metadata a file has a sidecar only when its record was too large
+// for an xattr (or was written without xattrs): one lstat finds out, and a
+// file without one schedules nothing.
 func (b *Backend) retireSidecar(bucket, rel string, ino uint64) {
 	if ino == 0 {
+		return
+	}
+	if b.xattr && !b.hasSidecar(bucket, rel, ino) {
+		if b.retiredN.Load() > 0 {
+			b.sweepRetired(b.now())
+		}
 		return
 	}
 	now := b.now()
 	b.retiredMu.Lock()
 	b.retired = append(b.retired, retiredSidecar{bucket: bucket, rel: rel, ino: ino, at: now})
+	b.retiredN.Store(int64(len(b.retired)))
 	b.retiredMu.Unlock()
 	b.sweepRetired(now)
+}
+
+// hasSidecar reports whether the file with inode ino at rel may have a
+// sidecar (true on errors other than "does not exist").
+func (b *Backend) hasSidecar(bucket, rel string, ino uint64) bool {
+	var st unix.Stat_t
+	err := unix.Lstat(b.sidecarFile(bucket, rel, ino), &st)
+	return !errors.Is(err, unix.ENOENT) && !errors.Is(err, unix.ENOTDIR)
 }
 
 // sweepRetired removes the retired sidecars whose grace has passed at now.
@@ -234,6 +279,7 @@ func (b *Backend) sweepRetired(now time.Time) {
 		}
 	}
 	b.retired = keep
+	b.retiredN.Store(int64(len(keep)))
 	b.retiredMu.Unlock()
 	for _, r := range due {
 		// Inodes are reused: keep the sidecar if a live file has that inode again.

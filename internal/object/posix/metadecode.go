@@ -3,6 +3,7 @@ package posix
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 
 	"github.com/fedstore/fedstore/internal/object"
 )
@@ -78,14 +79,15 @@ func (d *metaDecoder) str() (string, bool) {
 			if !escaped {
 				return string(s), true
 			}
-			out := make([]byte, 0, len(s))
+			var out strings.Builder // one allocation (an ETag has escaped quotes)
+			out.Grow(len(s))
 			for j := 0; j < len(s); j++ {
 				if s[j] == '\\' {
 					j++
 				}
-				out = append(out, s[j])
+				out.WriteByte(s[j])
 			}
-			return string(out), true
+			return out.String(), true
 		case c == '\\':
 			if d.i+1 >= len(d.b) || (d.b[d.i+1] != '"' && d.b[d.i+1] != '\\') {
 				return "", false

@@ -82,11 +82,12 @@ func (b *Backend) PutObject(ctx context.Context, bucket, key string, body io.Rea
 	if err != nil {
 		return object.ObjectInfo{}, err
 	}
-	r, err := b.openBucket(bucket)
+	br, err := b.acquireBucketFresh(bucket) // cached; checked against a removal behind our back
 	if err != nil {
 		return object.ObjectInfo{}, err
 	}
-	defer r.Close()
+	defer br.release()
+	r := br.root
 	f, err := b.createTemp()
 	if err != nil {
 		return object.ObjectInfo{}, err
