@@ -128,6 +128,7 @@ func runServer(cmd *cobra.Command, f serverFlags, getenv func(string) string) er
 
 		STSMaxDuration:     f.sts.maxDuration,
 		STSCleanupInterval: f.sts.cleanupInterval,
+		STSRecordWindow:    f.sts.recordWindow,
 		STSMinDuration:     f.stsMin,
 		AccountID:          f.sts.accountID,
 		STSRateLimit:       f.sts.rateLimit,

@@ -310,6 +310,7 @@ cleanup routine drops those keys, one maximum session duration later.`,
 type stsServerFlags struct {
 	maxDuration     time.Duration
 	cleanupInterval time.Duration
+	recordWindow    time.Duration
 	accountID       string
 	rateLimit       float64
 }
@@ -319,6 +320,8 @@ func addSTSServerFlags(fl *pflag.FlagSet, f *stsServerFlags) {
 		"longest STS session (DurationSeconds bound; 15m..12h)")
 	fl.DurationVar(&f.cleanupInterval, "sts-cleanup-interval", server.DefaultSTSCleanupInterval,
 		"how often expired STS sessions and revocations are deleted")
+	fl.DurationVar(&f.recordWindow, "sts-record-window", server.DefaultSTSRecordWindow,
+		"with the embedded state store: commit session records at least this often instead of making each exchange wait for its own (a crash loses at most this window's records; their credentials still work until they expire); 0 = every exchange waits; at most 1s")
 	fl.StringVar(&f.accountID, "account-id", server.DefaultAccountID,
 		"12-digit account id in session ARNs (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION)")
 	fl.Float64Var(&f.rateLimit, "sts-rate-limit", 0,

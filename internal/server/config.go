@@ -76,6 +76,13 @@ type Config struct {
 	// STSCleanupInterval is how often expired sessions and revocations are
 	// deleted (--sts-cleanup-interval, default 1m).
 	STSCleanupInterval time.Duration
+	// STSRecordWindow > 0 records sessions in the embedded store
+	// asynchronously, committing at least this often (--sts-record-window,
+	// default DefaultSTSRecordWindow; at most 1s): an exchange does not
+	// wait for its record, and a crash loses at most the records of the
+	// last window (see docs/operations.md). Zero: each exchange waits for
+	// its record's commit. The etcd store always records synchronously.
+	STSRecordWindow time.Duration
 	// STSMinDuration is the shortest STS session (default AWS's 15m);
 	// only tests lower it (hidden flag --sts-min-duration).
 	STSMinDuration time.Duration

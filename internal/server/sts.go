@@ -23,6 +23,8 @@ const (
 const (
 	DefaultSTSMaxDuration     = stsapi.DefaultMaxDuration
 	DefaultSTSCleanupInterval = sts.DefaultCleanupInterval
+	DefaultSTSRecordWindow    = 20 * time.Millisecond
+	maxSTSRecordWindow        = time.Second
 	DefaultAccountID          = sts.DefaultAccountID
 	minSTSMaxDuration         = stsapi.DefaultMinDuration
 	maxSTSMaxDuration         = 12 * time.Hour
@@ -36,6 +38,9 @@ func (c *Config) validateSTS() error {
 	}
 	if c.STSMinDuration < 0 || c.STSMinDuration > c.STSMaxDuration {
 		return fmt.Errorf("%w: --sts-min-duration %s must lie between 0 (AWS's 15m) and --sts-max-duration %s", ErrConfig, c.STSMinDuration, c.STSMaxDuration)
+	}
+	if c.STSRecordWindow < 0 || c.STSRecordWindow > maxSTSRecordWindow {
+		return fmt.Errorf("%w: --sts-record-window %s must lie between 0 (wait for every commit) and %s", ErrConfig, c.STSRecordWindow, maxSTSRecordWindow)
 	}
 	if c.STSCleanupInterval < time.Second {
 		return fmt.Errorf("%w: --sts-cleanup-interval %s must be at least 1s", ErrConfig, c.STSCleanupInterval)
@@ -82,6 +87,7 @@ func (s *Server) wireSTS(root authn.CredentialSource, policies sts.Policies) (au
 		AccountID:       s.cfg.AccountID,
 		MaxDuration:     s.cfg.STSMaxDuration,
 		CleanupInterval: s.cfg.STSCleanupInterval,
+		RecordWindow:    s.cfg.STSRecordWindow,
 		Clock:           s.clock,
 		Rand:            s.rand,
 		Logger:          s.log,

@@ -69,6 +69,11 @@ type Config struct {
 	BatchLinger time.Duration
 	// BatchMax caps the records of one commit (DefaultBatchMax when zero).
 	BatchMax int
+	// RecordWindow > 0 records sessions asynchronously in stores with
+	// state.Batcher: an exchange returns once its record is queued and the
+	// queue is committed at least every RecordWindow (see recorder). Zero:
+	// each exchange waits for its record's commit.
+	RecordWindow time.Duration
 	// Clock, Rand and Logger: time.Now, crypto/rand and a discarding
 	// logger when nil.
 	Clock  func() time.Time

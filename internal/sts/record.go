@@ -4,6 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fedstore/fedstore/internal/state"
@@ -33,49 +37,95 @@ func decodeSession(kv state.KV) (Session, error) {
 	return s, nil
 }
 
-// recorder writes session records durably before their credentials are
-// handed out. With a state.Batcher it group-commits: records that arrive
-// while a commit runs (or within BatchLinger) share the next transaction,
-// so one fsync serves many exchanges; each caller still waits for its own
-// record to be committed, so nothing acknowledged is lost. Without a
-// Batcher each record is one Put.
+// recorder writes session records to the store.
+//
+// With a state.Batcher (the embedded bolt store) it group-commits: records
+// that arrive while a commit runs (or within the linger) share the next
+// transaction, so one fsync serves many exchanges. Two modes:
+//
+//   - window == 0: each exchange waits until its own record is committed,
+//     so nothing handed out is ever unrecorded.
+//   - window > 0 (the server's default, --sts-record-window): an exchange
+//     returns once its record is queued; the recorder commits what is
+//     queued at least every window. A crash (power loss, kill -9) loses
+//     the records queued in the last window plus the commit running then.
+//     What that costs: those sessions' credentials keep working until they
+//     expire (tokens carry everything a node needs), but they are missing
+//     from `fedstore sts list` and can be revoked by subject only, not by
+//     access key. A clean shutdown commits everything queued. While the
+//     store fails to commit, exchanges wait for their records again (so
+//     the failure reaches the caller) until a commit succeeds.
+//
+// Without a Batcher (etcd) each record is one create-only Put.
 type recorder struct {
 	st      state.Store
 	batcher state.Batcher
 	reqs    chan recordReq
 	linger  time.Duration
 	max     int
+	window  time.Duration
 	done    <-chan struct{}
+	log     *slog.Logger
+
+	// failing is set while the last commit failed (async mode).
+	failing atomic.Bool
+	// recent holds the access keys queued in the current and previous
+	// second (async mode): a colliding key is refused before it is handed
+	// out, since a create-only conflict found at commit time would be too
+	// late to draw another. Keys embed their issue second, so only keys of
+	// the same second can collide.
+	recentMu  sync.Mutex
+	recent    [2]map[string]struct{}
+	recentSec int64
 }
 
 type recordReq struct {
 	kv  state.KV
-	res chan error
+	res chan error // nil: nobody waits (async)
 }
 
-func newRecorder(st state.Store, linger time.Duration, max int, done <-chan struct{}) *recorder {
-	r := &recorder{st: st, linger: linger, max: max, done: done}
+// asyncQueue bounds the records queued in async mode; when it is full,
+// exchanges wait (the loss window is bounded in count as well as time).
+const asyncQueue = 8192
+
+func newRecorder(st state.Store, linger time.Duration, batchMax int, window time.Duration, done <-chan struct{}, log *slog.Logger) *recorder {
+	r := &recorder{st: st, linger: linger, max: batchMax, done: done, log: log}
 	if b, ok := st.(state.Batcher); ok {
 		r.batcher = b
-		r.reqs = make(chan recordReq, max)
+		q := batchMax
+		if window > 0 {
+			r.window, r.linger, r.max, q = window, window, max(batchMax, asyncQueue/4), asyncQueue
+		}
+		r.reqs = make(chan recordReq, q)
 	}
 	return r
 }
 
-// record stores kv (create-only) and returns once it is committed; a key
-// that exists already is an ErrConflict and leaves the existing record.
-func (r *recorder) record(ctx context.Context, kv state.KV) error {
+// record stores kv (create-only). In sync mode it returns once the record
+// is committed; a key that exists already is an ErrConflict and leaves the
+// existing record. In async mode it returns once the record is queued.
+func (r *recorder) record(ctx context.Context, kv state.KV, now time.Time) error {
 	if r.batcher == nil {
 		_, err := r.st.Put(ctx, kv.Key, kv.Value, state.MustNotExist)
 		return err
 	}
-	req := recordReq{kv: kv, res: make(chan error, 1)}
+	async := r.window > 0 && !r.failing.Load()
+	if async && !r.reserve(kv.Key, now) {
+		return fmt.Errorf("%w: %s was issued a moment ago", state.ErrConflict, kv.Key)
+	}
+	req := recordReq{kv: kv}
+	if !async {
+		req.res = make(chan error, 1)
+	}
 	select {
 	case r.reqs <- req:
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-r.done:
 		return state.ErrClosed
+	}
+	if async {
+		return nil
 	}
 	select {
 	case err := <-req.res:
@@ -85,6 +135,30 @@ func (r *recorder) record(ctx context.Context, kv state.KV) error {
 		// handed out, and cleanup deletes the record at its expiry.
 		return ctx.Err()
 	}
+}
+
+// reserve notes key as queued; false if it was queued within the last
+// second or two.
+func (r *recorder) reserve(key string, now time.Time) bool {
+	sec := now.Unix()
+	r.recentMu.Lock()
+	defer r.recentMu.Unlock()
+	switch {
+	case r.recent[0] == nil || sec > r.recentSec+1 || sec < r.recentSec:
+		r.recent = [2]map[string]struct{}{{}, {}}
+		r.recentSec = sec
+	case sec == r.recentSec+1:
+		r.recent = [2]map[string]struct{}{{}, r.recent[0]}
+		r.recentSec = sec
+	}
+	if _, ok := r.recent[0][key]; ok {
+		return false
+	}
+	if _, ok := r.recent[1][key]; ok {
+		return false
+	}
+	r.recent[0][key] = struct{}{}
+	return true
 }
 
 // run commits batches until done is closed.
@@ -101,24 +175,47 @@ func (r *recorder) run() {
 		case req := <-r.reqs:
 			batch = append(batch[:0], req)
 		}
-		batch = r.collect(batch)
-		entries := make([]state.BatchEntry, len(batch))
-		for i, req := range batch {
-			entries[i] = state.BatchEntry{Key: req.kv.Key, Value: req.kv.Value, CreateOnly: true}
+		// A linger cut short by shutdown still commits what it holds; the
+		// next turn sees done and drains the rest.
+		r.commit(r.collect(batch))
+	}
+}
+
+// commit writes one batch and answers whoever waits for it.
+func (r *recorder) commit(batch []recordReq) {
+	entries := make([]state.BatchEntry, len(batch))
+	for i, req := range batch {
+		entries[i] = state.BatchEntry{Key: req.kv.Key, Value: req.kv.Value, CreateOnly: true}
+	}
+	// The batch is not bound to any one caller's context.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	res, err := r.batcher.PutBatch(ctx, entries)
+	cancel()
+	if err == nil && len(res) != len(batch) {
+		err = fmt.Errorf("sts: the store returned %d results for %d session records", len(res), len(batch))
+	}
+	if r.window > 0 {
+		if err != nil && !r.failing.Swap(true) {
+			r.log.Error("sts: session records could not be committed; exchanges wait for their records until a commit succeeds",
+				"records", len(batch), "err", err)
 		}
-		// The batch is not bound to any one caller's context.
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		res, err := r.batcher.PutBatch(ctx, entries)
-		cancel()
-		if err == nil && len(res) != len(batch) {
-			err = fmt.Errorf("sts: the store returned %d results for %d session records", len(res), len(batch))
+		if err == nil && r.failing.Swap(false) {
+			r.log.Info("sts: session records are committed again")
 		}
-		for i, req := range batch {
-			if err != nil {
-				req.res <- err
-				continue
-			}
-			req.res <- res[i].Err
+	}
+	for i, req := range batch {
+		rerr := err
+		if err == nil {
+			rerr = res[i].Err
+		}
+		if req.res != nil {
+			req.res <- rerr
+			continue
+		}
+		if rerr != nil && err == nil {
+			// Only a collision with a record of an earlier process in the
+			// same second can get here (55 random bits).
+			r.log.Error("sts: a session record was not written", "access_key", strings.TrimPrefix(req.kv.Key, PrefixSessions), "err", rerr)
 		}
 	}
 }
@@ -147,18 +244,33 @@ func (r *recorder) collect(batch []recordReq) []recordReq {
 			batch = append(batch, req)
 		case <-timeout:
 			return batch
+		case <-r.done:
+			return batch
 		}
 	}
 	return batch
 }
 
-// drain fails whatever is still queued at shutdown.
+// drain runs at shutdown: in async mode it commits whatever is queued (the
+// store is closed after the service); in sync mode it fails the waiters.
 func (r *recorder) drain() {
+	var batch []recordReq
 	for {
 		select {
 		case req := <-r.reqs:
-			req.res <- state.ErrClosed
+			if req.res != nil {
+				req.res <- state.ErrClosed
+				continue
+			}
+			batch = append(batch, req)
+			if len(batch) == r.max {
+				r.commit(batch)
+				batch = batch[:0]
+			}
 		default:
+			if len(batch) > 0 {
+				r.commit(batch)
+			}
 			return
 		}
 	}

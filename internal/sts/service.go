@@ -70,7 +70,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = stop
-	s.rec = newRecorder(cfg.Store, cfg.BatchLinger, cfg.BatchMax, runCtx.Done())
+	s.rec = newRecorder(cfg.Store, cfg.BatchLinger, cfg.BatchMax, cfg.RecordWindow, runCtx.Done(), s.log)
 	s.goRun(s.rec.run)
 	for i, f := range followers {
 		s.goRun(func() { f.run(runCtx, revs[i]) })
@@ -277,7 +277,7 @@ func (s *Service) issue(ctx context.Context, p *payload, sess *Session, now time
 		if err != nil {
 			return "", fmt.Errorf("sts: encode session: %w", err)
 		}
-		err = s.rec.record(ctx, state.KV{Key: PrefixSessions + ak, Value: b})
+		err = s.rec.record(ctx, state.KV{Key: PrefixSessions + ak, Value: b}, now)
 		switch {
 		case err == nil:
 			return tok, nil
