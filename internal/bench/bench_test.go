@@ -106,9 +106,23 @@ func TestRunAgainstFakeS3(t *testing.T) {
 			t.Errorf("%s/%s: %d ops, over --max-ops %d", r.Op, r.Target, r.Ops, cfg.MaxOps)
 		}
 	}
-	// The key space stays bounded: 8 seeded GET objects, 16 keys per worker per PUT op.
-	if n := nObjects; n > seedObjects+2*cfg.Concurrency[0]*putKeysPerWorker {
-		t.Errorf("%d objects written; the key space should be bounded", n)
+	// PUTs write new keys, within a bounded ring per op.
+	if n, max := nObjects, int64(seedObjects)+putRing(4<<10)+putRing(1<<20); int64(n) > max {
+		t.Errorf("%d objects written; the key space should be bounded by %d", n, max)
+	}
+	// ... each to a key of its own until the ring is full.
+	distinct := int64(seedObjects)
+	for _, r := range rep.Results {
+		if strings.HasPrefix(r.Op, "put") && r.Target == "fedstore" {
+			size := 4 << 10
+			if r.Op == "put1m" {
+				size = 1 << 20
+			}
+			distinct += min(r.Ops, putRing(size))
+		}
+	}
+	if int64(nObjects) < distinct {
+		t.Errorf("%d objects written, want at least %d: PUTs should write new keys", nObjects, distinct)
 	}
 	if !strings.Contains(progress.String(), "put1m") {
 		t.Errorf("no progress line for put1m:\n%s", progress.String())

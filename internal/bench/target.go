@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -50,18 +51,30 @@ func newPayloads(ops []Op) payloads {
 	return p
 }
 
-// Key-space bounds: GETs read seedObjects objects per op; each worker
-// overwrites at most putKeysPerWorker keys per op.
+// Key-space bounds: GETs read seedObjects objects per op. PUTs write new
+// keys, as object-store workloads (and load tools) mostly do: overwriting
+// an existing file costs the filesystem more (ext4 frees the old inode in
+// the rename). The keys of one PUT op form a ring of putRingBytes worth of
+// objects (at least putRingMin keys), so the disk use stays bounded; a run
+// longer than the ring overwrites from its start.
 const (
-	seedObjects      = 8
-	putKeysPerWorker = 16
+	seedObjects  = 8
+	putRingBytes = 256 << 20
+	putRingMin   = 64
 )
 
-func objectKey(op Op, w, i int) string {
+// putRing is the number of keys a PUT op of size cycles through.
+func putRing(size int) int64 {
+	return max(putRingMin, int64(putRingBytes/max(size, 1)))
+}
+
+// objectKey names the object of a GET (by worker and request) or of the
+// seq-th PUT of op.
+func objectKey(op Op, w, i int, seq int64) string {
 	if op.Method == http.MethodGet {
 		return fmt.Sprintf("%s/%d", op.base(), (w+i)%seedObjects)
 	}
-	return fmt.Sprintf("%s/w%03d-%02d", op.Name, w, i%putKeysPerWorker)
+	return fmt.Sprintf("%s/%07d", op.Name, seq%putRing(op.Size))
 }
 
 // s3Target signs requests for fedstore with SigV4 (signed payload hashes,
@@ -74,7 +87,8 @@ type s3Target struct {
 	signer   *v4.Signer
 	bodies   payloads
 	now      func() time.Time
-	label    string // Name(); "fedstore" when empty
+	label    string        // Name(); "fedstore" when empty
+	putSeq   *atomic.Int64 // shared by the copies (withCredentials)
 }
 
 func newS3Target(cfg Config, bodies payloads, now func() time.Time) *s3Target {
@@ -86,6 +100,7 @@ func newS3Target(cfg Config, bodies payloads, now func() time.Time) *s3Target {
 		signer:   v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true }),
 		bodies:   bodies,
 		now:      now,
+		putSeq:   new(atomic.Int64),
 	}
 }
 
@@ -97,7 +112,11 @@ func (s *s3Target) Name() string {
 }
 
 func (s *s3Target) NewRequest(ctx context.Context, op Op, w, i int) (*http.Request, error) {
-	return s.request(ctx, op.Method, "/"+s.bucket+"/"+objectKey(op, w, i), op.Size)
+	var seq int64
+	if op.Method == http.MethodPut {
+		seq = s.putSeq.Add(1)
+	}
+	return s.request(ctx, op.Method, "/"+s.bucket+"/"+objectKey(op, w, i, seq), op.Size)
 }
 
 // request signs method on path; for PUT the body is the payload of size.
@@ -170,7 +189,7 @@ func (s *s3Target) prepare(ctx context.Context, hc *http.Client, ops []Op) error
 		}
 		seeded[op.base()] = true
 		for n := range seedObjects {
-			req, err := s.request(ctx, http.MethodPut, "/"+s.bucket+"/"+objectKey(op, n, 0), op.Size)
+			req, err := s.request(ctx, http.MethodPut, "/"+s.bucket+"/"+objectKey(op, n, 0, 0), op.Size)
 			if err != nil {
 				return err
 			}
