@@ -58,11 +58,13 @@ func New(src CredentialSource, opts Options) *Authenticator {
 // this package's sentinels, wrapped with a precise reason. r.Body must be
 // read through Result.Body, not directly.
 func (a *Authenticator) Authenticate(r *http.Request) (*Result, error) {
-	s, err := sigv4.ParseRequest(r)
+	var signed sigv4.Signed // on the stack
+	s := &signed
+	ok, err := sigv4.ParseRequestInto(r, s)
 	if err != nil {
 		return nil, err
 	}
-	if s == nil {
+	if !ok {
 		body, err := sigv4.NewBody(r, r.Header.Get("X-Amz-Content-Sha256"), nil)
 		if err != nil {
 			return nil, err
@@ -98,12 +100,17 @@ func (a *Authenticator) Authenticate(r *http.Request) (*Result, error) {
 	if err := s.Verify(r, key); err != nil {
 		return nil, err
 	}
-	body, err := sigv4.NewBody(r, s.PayloadHash, &sigv4.ChunkSigning{
-		Key:     key,
-		AmzDate: s.AmzDate,
-		Scope:   s.ScopeString(),
-		Seed:    hex.EncodeToString(s.Signature[:]),
-	})
+	var signing *sigv4.ChunkSigning
+	if s.PayloadHash == sigv4.StreamingPayload || s.PayloadHash == sigv4.StreamingPayloadTrailer {
+		// Only signed chunks need it.
+		signing = &sigv4.ChunkSigning{
+			Key:     key,
+			AmzDate: s.AmzDate,
+			Scope:   s.ScopeString(),
+			Seed:    hex.EncodeToString(s.Signature[:]),
+		}
+	}
+	body, err := sigv4.NewBody(r, s.PayloadHash, signing)
 	if err != nil {
 		return nil, err
 	}

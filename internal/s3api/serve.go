@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/fedstore/fedstore/internal/authn"
@@ -27,6 +26,7 @@ type request struct {
 	key    string
 	query  url.Values
 	auth   *authn.Result
+	authz  authzScratch // storage for the first authorization question
 }
 
 // ServeHTTP routes, authenticates, authorizes, handles and renders one request.
@@ -121,29 +121,19 @@ func (h *handler) authenticate(r *http.Request) (*authn.Result, error) {
 // authorize asks the Authorizer whether rq's principal may do action on the
 // resource at sc for bucket/key.
 func (h *handler) authorize(rq *request, action string, sc scope, bucket, key string) error {
-	now := h.now().UTC()
-	cond := map[string][]string{
-		"aws:CurrentTime":     {now.Format("2006-01-02T15:04:05Z")},
-		"aws:EpochTime":       {strconv.FormatInt(now.Unix(), 10)},
-		"aws:SecureTransport": {strconv.FormatBool(rq.r.TLS != nil)},
+	// The request's first question is built in its own storage; further ones
+	// (DeleteObjects, ListBuckets, CopyObject) get fresh storage, so that no
+	// string handed to the Authorizer is ever overwritten.
+	s := &rq.authz
+	if s.used {
+		s = new(authzScratch)
 	}
-	if host, _, err := net.SplitHostPort(rq.r.RemoteAddr); err == nil {
-		cond["aws:SourceIp"] = []string{host}
-	}
-	if ua := rq.r.UserAgent(); ua != "" {
-		cond["aws:UserAgent"] = []string{ua}
-	}
-	if rq.route.op == "ListObjects" || rq.route.op == "ListObjectsV2" {
-		for _, k := range []string{"prefix", "delimiter", "max-keys"} {
-			if v, ok := rq.query[k]; ok && len(v) > 0 {
-				cond["s3:"+k] = []string{v[0]}
-			}
-		}
-	}
+	s.used = true
+	cond := s.conditions(rq, h.now().UTC())
 	if sc != scopeObject {
 		key = ""
 	}
-	resource := sc.arn(bucket, key)
+	resource := s.resource(sc, bucket, key)
 	err := h.authz.Authorize(rq.ctx, AuthzRequest{
 		Principal:  rq.auth.Principal,
 		Action:     action,

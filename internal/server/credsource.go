@@ -25,7 +25,7 @@ func NewRootSource(accessKey, secretKey string) *RootSource {
 
 // LookupCredential implements authn.CredentialSource.
 func (s *RootSource) LookupCredential(_ context.Context, accessKey, sessionToken string) (authn.Credential, error) {
-	if subtle.ConstantTimeCompare([]byte(accessKey), []byte(s.accessKey)) != 1 {
+	if !s.ownsKey(accessKey) {
 		return authn.Credential{}, unknownKeyError(accessKey)
 	}
 	if sessionToken != "" {
@@ -39,9 +39,14 @@ func (s *RootSource) LookupCredential(_ context.Context, accessKey, sessionToken
 	}, nil
 }
 
-// unknownKeyError is authn.ErrInvalidAccessKeyId for accessKey. Every
-// request with temporary credentials passes the root source first, so its
-// miss must be cheap: the message is only formatted if someone reads it.
+// ownsKey reports whether accessKey is the root access key (ChainSource
+// skips the root source for every other key, without building an error).
+func (s *RootSource) ownsKey(accessKey string) bool {
+	return subtle.ConstantTimeCompare([]byte(accessKey), []byte(s.accessKey)) == 1
+}
+
+// unknownKeyError is authn.ErrInvalidAccessKeyId for accessKey. Its
+// message is only formatted if someone reads it.
 type unknownKeyError string
 
 func (e unknownKeyError) Error() string {

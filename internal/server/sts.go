@@ -139,10 +139,21 @@ func (s *Server) closeSTS() {
 // the root credentials come first and sessions (ASIA... keys) after.
 type ChainSource []authn.CredentialSource
 
+// keyOwner is a CredentialSource that can tell cheaply (without building
+// the error of a miss) whether it knows an access key at all: when it does
+// not, its LookupCredential returns authn.ErrInvalidAccessKeyId. A chain
+// skips such a source unless it is the last, whose error is the chain's.
+type keyOwner interface {
+	ownsKey(accessKey string) bool
+}
+
 // LookupCredential implements authn.CredentialSource.
 func (c ChainSource) LookupCredential(ctx context.Context, accessKey, sessionToken string) (authn.Credential, error) {
 	var err error
-	for _, src := range c {
+	for i, src := range c {
+		if o, ok := src.(keyOwner); ok && i < len(c)-1 && !o.ownsKey(accessKey) {
+			continue
+		}
 		var cred authn.Credential
 		cred, err = src.LookupCredential(ctx, accessKey, sessionToken)
 		if err == nil || !errors.Is(err, authn.ErrInvalidAccessKeyId) {

@@ -30,6 +30,7 @@ type Body struct {
 
 	checksum string // base64, set at EOF
 	err      error
+	length   lengthReader // the innermost reader but for signed chunks
 }
 
 // Read implements io.Reader.
@@ -90,7 +91,8 @@ func NewBody(r *http.Request, payloadHash string, signing *ChunkSigning) (*Body,
 		if spec.Trailer {
 			return nil, fmt.Errorf("%w: x-amz-trailer requires a STREAMING-*-TRAILER x-amz-content-sha256", ErrInvalidRequest)
 		}
-		src = &lengthReader{r: src, want: r.ContentLength}
+		b.length = lengthReader{r: src, want: r.ContentLength}
+		src = &b.length
 	case StreamingPayload, StreamingPayloadTrailer, StreamingUnsignedTrailer:
 		trailer := payloadHash != StreamingPayload
 		if trailer != spec.Trailer {
@@ -128,9 +130,16 @@ func NewBody(r *http.Request, payloadHash string, signing *ChunkSigning) (*Body,
 		if spec.Trailer {
 			return nil, fmt.Errorf("%w: x-amz-trailer requires a STREAMING-*-TRAILER x-amz-content-sha256", ErrInvalidRequest)
 		}
+		if emptyBody(r) && strings.EqualFold(payloadHash, EmptySHA256) {
+			// Nothing to read, and the digest of nothing is the declared
+			// one: reading src gives io.EOF at once, as the wrapped readers
+			// would.
+			break
+		}
 		want, _ := hex.DecodeString(payloadHash)
+		b.length = lengthReader{r: src, want: r.ContentLength}
 		src = &digestReader{
-			r: &lengthReader{r: src, want: r.ContentLength},
+			r: &b.length,
 			h: sha256.New(),
 			check: func(sum []byte) error {
 				if !hmacEqual(sum, want) {
@@ -168,6 +177,12 @@ func NewBody(r *http.Request, payloadHash string, signing *ChunkSigning) (*Body,
 	}
 	b.r = src
 	return b, nil
+}
+
+// emptyBody reports whether r has no body to read (as net/http hands a
+// server a request without Content-Length or Transfer-Encoding).
+func emptyBody(r *http.Request) bool {
+	return (r.Body == nil || r.Body == http.NoBody) && r.ContentLength == 0
 }
 
 func contentMD5(h http.Header) ([]byte, error) {

@@ -254,7 +254,7 @@ func appendCanonicalRequest(dst []byte, r *http.Request, s *Signed) ([]byte, err
 	}
 	dst = append(dst, '\n')
 	var scratch [64]byte
-	for _, name := range s.SignedHeaders {
+	for name := range strings.SplitSeq(s.rawSignedHeaders, ";") {
 		dst = append(dst, name...)
 		dst = append(dst, ':')
 		if d, ok := appendDerivedHeader(dst, r, name); ok {

@@ -126,18 +126,28 @@ type Authorization struct {
 // ErrAuthorizationHeaderMalformed, or ErrNotImplemented for SigV2 / SigV4a.
 func ParseAuthorization(h string) (Authorization, error) {
 	var a Authorization
+	err := parseAuthorization(h, &a)
+	if a.rawSignedHeaders != "" { // checked
+		a.SignedHeaders = strings.Split(a.rawSignedHeaders, ";")
+	}
+	return a, err
+}
+
+// parseAuthorization is ParseAuthorization into *a but for SignedHeaders:
+// the value is checked and kept in a.rawSignedHeaders.
+func parseAuthorization(h string, a *Authorization) error {
 	if len(h) > maxAuthHeader {
-		return a, fmt.Errorf("%w: header longer than %d bytes", ErrAuthorizationHeaderMalformed, maxAuthHeader)
+		return fmt.Errorf("%w: header longer than %d bytes", ErrAuthorizationHeaderMalformed, maxAuthHeader)
 	}
 	alg, rest, ok := strings.Cut(strings.TrimSpace(h), " ")
 	switch {
 	case alg == Algorithm && ok:
 	case alg == Algorithm:
-		return a, fmt.Errorf("%w: missing Credential, SignedHeaders and Signature", ErrAuthorizationHeaderMalformed)
+		return fmt.Errorf("%w: missing Credential, SignedHeaders and Signature", ErrAuthorizationHeaderMalformed)
 	case alg == "AWS" || alg == algorithmV4A:
-		return a, fmt.Errorf("%w: authorization algorithm %q is not supported; use %s", ErrNotImplemented, alg, Algorithm)
+		return fmt.Errorf("%w: authorization algorithm %q is not supported; use %s", ErrNotImplemented, alg, Algorithm)
 	default:
-		return a, fmt.Errorf("%w: unsupported authorization type %q; expected %s", ErrAuthorizationHeaderMalformed, truncate(alg), Algorithm)
+		return fmt.Errorf("%w: unsupported authorization type %q; expected %s", ErrAuthorizationHeaderMalformed, truncate(alg), Algorithm)
 	}
 	var cred, signed, sig string
 	var seen [3]bool
@@ -145,7 +155,7 @@ func ParseAuthorization(h string) (Authorization, error) {
 		part = strings.TrimSpace(part)
 		name, val, ok := strings.Cut(part, "=")
 		if !ok {
-			return a, fmt.Errorf("%w: component %q is not name=value", ErrAuthorizationHeaderMalformed, truncate(part))
+			return fmt.Errorf("%w: component %q is not name=value", ErrAuthorizationHeaderMalformed, truncate(part))
 		}
 		var idx int
 		switch name {
@@ -156,61 +166,63 @@ func ParseAuthorization(h string) (Authorization, error) {
 		case "Signature":
 			idx, sig = 2, val
 		default:
-			return a, fmt.Errorf("%w: unknown component %q", ErrAuthorizationHeaderMalformed, truncate(name))
+			return fmt.Errorf("%w: unknown component %q", ErrAuthorizationHeaderMalformed, truncate(name))
 		}
 		if seen[idx] {
-			return a, fmt.Errorf("%w: component %s given twice", ErrAuthorizationHeaderMalformed, name)
+			return fmt.Errorf("%w: component %s given twice", ErrAuthorizationHeaderMalformed, name)
 		}
 		seen[idx] = true
 	}
 	for i, name := range [...]string{"Credential", "SignedHeaders", "Signature"} {
 		if !seen[i] {
-			return a, fmt.Errorf("%w: missing %s", ErrAuthorizationHeaderMalformed, name)
+			return fmt.Errorf("%w: missing %s", ErrAuthorizationHeaderMalformed, name)
 		}
 	}
 	var err error
 	if a.Credential, err = parseCredential(cred, ErrAuthorizationHeaderMalformed); err != nil {
-		return a, err
+		return err
 	}
-	if a.SignedHeaders, err = parseSignedHeaders(signed, ErrAuthorizationHeaderMalformed); err != nil {
-		return a, err
+	if err = checkSignedHeaders(signed, ErrAuthorizationHeaderMalformed); err != nil {
+		return err
 	}
 	a.rawSignedHeaders = signed
 	if a.Signature, err = parseSignature(sig, ErrAuthorizationHeaderMalformed); err != nil {
-		return a, err
+		return err
 	}
-	return a, nil
+	return nil
 }
 
-// parseSignedHeaders checks "host;range;x-amz-date": lower-case header
+// checkSignedHeaders checks "host;range;x-amz-date": lower-case header
 // names, sorted, no duplicates, host included.
-func parseSignedHeaders(v string, kind error) ([]string, error) {
+// It keeps no list of the names (Signed.SignedHeaders makes one).
+func checkSignedHeaders(v string, kind error) error {
 	if v == "" {
-		return nil, fmt.Errorf("%w: SignedHeaders is empty", kind)
+		return fmt.Errorf("%w: SignedHeaders is empty", kind)
 	}
-	names := strings.Split(v, ";")
 	hasHost := false
-	for i, n := range names {
+	prev, first := "", true
+	for n := range strings.SplitSeq(v, ";") {
 		if n == "" {
-			return nil, fmt.Errorf("%w: SignedHeaders %q has an empty name", kind, truncate(v))
+			return fmt.Errorf("%w: SignedHeaders %q has an empty name", kind, truncate(v))
 		}
 		for j := 0; j < len(n); j++ {
 			c := n[j]
 			if !isTokenChar(c) || ('A' <= c && c <= 'Z') {
-				return nil, fmt.Errorf("%w: SignedHeaders name %q is not a lower-case header name", kind, truncate(n))
+				return fmt.Errorf("%w: SignedHeaders name %q is not a lower-case header name", kind, truncate(n))
 			}
 		}
-		if i > 0 && names[i-1] >= n {
-			return nil, fmt.Errorf("%w: SignedHeaders must be sorted and unique (%q after %q)", kind, truncate(n), truncate(names[i-1]))
+		if !first && prev >= n {
+			return fmt.Errorf("%w: SignedHeaders must be sorted and unique (%q after %q)", kind, truncate(n), truncate(prev))
 		}
 		if n == "host" {
 			hasHost = true
 		}
+		prev, first = n, false
 	}
 	if !hasHost {
-		return nil, fmt.Errorf("%w: SignedHeaders must include host", kind)
+		return fmt.Errorf("%w: SignedHeaders must include host", kind)
 	}
-	return names, nil
+	return nil
 }
 
 func isTokenChar(c byte) bool {
@@ -269,10 +281,9 @@ func parseSignature(v string, kind error) ([32]byte, error) {
 
 // Signed is everything a signed request declares about its signature.
 type Signed struct {
-	Presigned     bool
-	AccessKey     string
-	Scope         Scope
-	SignedHeaders []string
+	Presigned bool
+	AccessKey string
+	Scope     Scope
 	// Signature is the decoded signature the client sent.
 	Signature [32]byte
 	// Time is the request time (X-Amz-Date, or Date).
@@ -288,9 +299,15 @@ type Signed struct {
 	// without it.
 	PayloadHash string
 
-	rawScope         string
+	rawScope string
+	// rawSignedHeaders is the checked SignedHeaders list as sent
+	// ("host;x-amz-date"): a Signed holds no slice, so that it can live on
+	// its caller's stack.
 	rawSignedHeaders string
 }
+
+// SignedHeaders returns the names of the signed headers, sorted.
+func (s *Signed) SignedHeaders() []string { return strings.Split(s.rawSignedHeaders, ";") }
 
 // malformed is the sentinel for a malformed auth component.
 func (s *Signed) malformed() error {
@@ -310,19 +327,57 @@ func (s *Signed) Malformed() error { return s.malformed() }
 // request (no Authorization header, no X-Amz-Credential / X-Amz-Algorithm /
 // X-Amz-Signature in the query). It does not look at the body.
 func ParseRequest(r *http.Request) (*Signed, error) {
+	m, err := authMode(r)
+	if err != nil || m == authNone {
+		return nil, err
+	}
+	s := new(Signed)
+	if err := s.parse(r, m); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// ParseRequestInto is ParseRequest filling *s (which the caller may keep
+// on its stack) instead of allocating a Signed: ok is false for an
+// anonymous request. After an error *s is in no particular state.
+func ParseRequestInto(r *http.Request, s *Signed) (ok bool, err error) {
+	m, err := authMode(r)
+	if err != nil || m == authNone {
+		return false, err
+	}
+	*s = Signed{}
+	return true, s.parse(r, m)
+}
+
+// How a request authenticates.
+const (
+	authNone    = iota // anonymous
+	authHeader         // Authorization header
+	authPresign        // presigned query
+)
+
+func authMode(r *http.Request) (int, error) {
 	auth := r.Header["Authorization"]
 	presign := hasPresignParams(r.URL.RawQuery)
 	switch {
 	case len(auth) > 1:
-		return nil, fmt.Errorf("%w: more than one Authorization header", ErrAuthorizationHeaderMalformed)
+		return authNone, fmt.Errorf("%w: more than one Authorization header", ErrAuthorizationHeaderMalformed)
 	case len(auth) == 1 && presign:
-		return nil, fmt.Errorf("%w: only one auth mechanism allowed; send either the Authorization header or the X-Amz-Algorithm query parameters", ErrInvalidArgument)
+		return authNone, fmt.Errorf("%w: only one auth mechanism allowed; send either the Authorization header or the X-Amz-Algorithm query parameters", ErrInvalidArgument)
 	case len(auth) == 1:
-		return parseHeaderAuth(r, auth[0])
+		return authHeader, nil
 	case presign:
-		return parsePresign(r)
+		return authPresign, nil
 	}
-	return nil, nil
+	return authNone, nil
+}
+
+func (s *Signed) parse(r *http.Request, mode int) error {
+	if mode == authHeader {
+		return parseHeaderAuth(r, r.Header["Authorization"][0], s)
+	}
+	return parsePresign(r, s)
 }
 
 func hasPresignParams(rawQuery string) bool {
@@ -339,47 +394,44 @@ func hasPresignParams(rawQuery string) bool {
 	return false
 }
 
-func parseHeaderAuth(r *http.Request, h string) (*Signed, error) {
-	a, err := ParseAuthorization(h)
-	if err != nil {
-		return nil, err
+func parseHeaderAuth(r *http.Request, h string, s *Signed) error {
+	var a Authorization
+	if err := parseAuthorization(h, &a); err != nil {
+		return err
 	}
-	s := &Signed{
-		AccessKey:        a.Credential.AccessKey,
-		Scope:            a.Credential.Scope,
-		SignedHeaders:    a.SignedHeaders,
-		Signature:        a.Signature,
-		rawScope:         a.Credential.rawScope,
-		rawSignedHeaders: a.rawSignedHeaders,
-		SecurityToken:    firstHeader(r.Header, "X-Amz-Security-Token"),
-	}
+	s.AccessKey = a.Credential.AccessKey
+	s.Scope = a.Credential.Scope
+	s.Signature = a.Signature
+	s.rawScope = a.Credential.rawScope
+	s.rawSignedHeaders = a.rawSignedHeaders
+	s.SecurityToken = firstHeader(r.Header, "X-Amz-Security-Token")
 	if v := firstHeader(r.Header, "X-Amz-Date"); v != "" {
 		t, ok := parseAmzDate(v)
 		if !ok {
-			return nil, fmt.Errorf("%w: X-Amz-Date %q is not in the form yyyymmddThhmmssZ", ErrAccessDenied, truncate(v))
+			return fmt.Errorf("%w: X-Amz-Date %q is not in the form yyyymmddThhmmssZ", ErrAccessDenied, truncate(v))
 		}
 		s.Time, s.AmzDate = t, v
 	} else if v := r.Header.Get("Date"); v != "" {
 		t, err := http.ParseTime(v)
 		if err != nil {
-			return nil, fmt.Errorf("%w: Date %q is not an HTTP date", ErrAccessDenied, truncate(v))
+			return fmt.Errorf("%w: Date %q is not an HTTP date", ErrAccessDenied, truncate(v))
 		}
 		s.Time = t.UTC()
 		s.AmzDate = s.Time.Format(TimeFormat)
 	} else {
-		return nil, fmt.Errorf("%w: AWS authentication requires a valid Date or x-amz-date header", ErrAccessDenied)
+		return fmt.Errorf("%w: AWS authentication requires a valid Date or x-amz-date header", ErrAccessDenied)
 	}
 	if s.AmzDate[:8] != s.Scope.Date {
-		return nil, fmt.Errorf("%w: invalid credential date %q; it is not the same as the request date %q", ErrAuthorizationHeaderMalformed, s.Scope.Date, s.AmzDate[:8])
+		return fmt.Errorf("%w: invalid credential date %q; it is not the same as the request date %q", ErrAuthorizationHeaderMalformed, s.Scope.Date, s.AmzDate[:8])
 	}
 	s.PayloadHash = firstHeader(r.Header, "X-Amz-Content-Sha256")
 	if s.PayloadHash == "" {
-		return nil, fmt.Errorf("%w: missing required header for this request: x-amz-content-sha256", ErrInvalidRequest)
+		return fmt.Errorf("%w: missing required header for this request: x-amz-content-sha256", ErrInvalidRequest)
 	}
 	if err := checkPayloadHash(s.PayloadHash); err != nil {
-		return nil, err
+		return err
 	}
-	return s, nil
+	return nil
 }
 
 // checkPayloadHash accepts the values x-amz-content-sha256 may take.
@@ -411,10 +463,10 @@ func isHexSHA256(v string) bool {
 
 var errPresignParams = errors.New("query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters")
 
-func parsePresign(r *http.Request) (*Signed, error) {
+func parsePresign(r *http.Request, s *Signed) error {
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return nil, fmt.Errorf("%w: malformed query string", ErrAuthorizationQueryParametersError)
+		return fmt.Errorf("%w: malformed query string", ErrAuthorizationQueryParametersError)
 	}
 	kind := ErrAuthorizationQueryParametersError
 	get := func(name string) (string, error) {
@@ -429,57 +481,57 @@ func parsePresign(r *http.Request) (*Signed, error) {
 	}
 	alg, err := get(QueryAlgorithm)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	switch alg {
 	case Algorithm:
 	case algorithmV4A:
-		return nil, fmt.Errorf("%w: X-Amz-Algorithm %s is not supported", ErrNotImplemented, alg)
+		return fmt.Errorf("%w: X-Amz-Algorithm %s is not supported", ErrNotImplemented, alg)
 	default:
-		return nil, fmt.Errorf("%w: X-Amz-Algorithm only supports %q, not %q", kind, Algorithm, truncate(alg))
+		return fmt.Errorf("%w: X-Amz-Algorithm only supports %q, not %q", kind, Algorithm, truncate(alg))
 	}
 	var vals [5]string
 	for i, name := range [...]string{QueryCredential, QueryDate, QueryExpires, QuerySignedHeaders, QuerySignature} {
 		if vals[i], err = get(name); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	s := &Signed{Presigned: true}
+	s.Presigned = true
 	cred, err := parseCredential(vals[0], kind)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	s.AccessKey, s.Scope, s.rawScope = cred.AccessKey, cred.Scope, cred.rawScope
 	var ok bool
 	if s.Time, ok = parseAmzDate(vals[1]); !ok {
-		return nil, fmt.Errorf("%w: X-Amz-Date %q must be in the ISO8601 long format yyyymmddThhmmssZ", kind, truncate(vals[1]))
+		return fmt.Errorf("%w: X-Amz-Date %q must be in the ISO8601 long format yyyymmddThhmmssZ", kind, truncate(vals[1]))
 	}
 	s.AmzDate = vals[1]
 	if s.AmzDate[:8] != s.Scope.Date {
-		return nil, fmt.Errorf("%w: invalid credential date %q; it is not the same as X-Amz-Date %q", kind, s.Scope.Date, s.AmzDate[:8])
+		return fmt.Errorf("%w: invalid credential date %q; it is not the same as X-Amz-Date %q", kind, s.Scope.Date, s.AmzDate[:8])
 	}
 	secs, err := strconv.ParseInt(vals[2], 10, 64)
 	switch {
 	case err != nil:
-		return nil, fmt.Errorf("%w: X-Amz-Expires %q is not a number of seconds", kind, truncate(vals[2]))
+		return fmt.Errorf("%w: X-Amz-Expires %q is not a number of seconds", kind, truncate(vals[2]))
 	case secs < 0:
-		return nil, fmt.Errorf("%w: X-Amz-Expires must be non-negative", kind)
+		return fmt.Errorf("%w: X-Amz-Expires must be non-negative", kind)
 	case secs == 0:
-		return nil, fmt.Errorf("%w: X-Amz-Expires must be at least 1 second", kind)
+		return fmt.Errorf("%w: X-Amz-Expires must be at least 1 second", kind)
 	case secs > int64(MaxPresignTime/time.Second):
-		return nil, fmt.Errorf("%w: X-Amz-Expires must be less than a week (in seconds) that is 604800", kind)
+		return fmt.Errorf("%w: X-Amz-Expires must be less than a week (in seconds) that is 604800", kind)
 	}
 	s.Expires = time.Duration(secs) * time.Second
-	if s.SignedHeaders, err = parseSignedHeaders(vals[3], kind); err != nil {
-		return nil, err
+	if err = checkSignedHeaders(vals[3], kind); err != nil {
+		return err
 	}
 	s.rawSignedHeaders = vals[3]
 	if s.Signature, err = parseSignature(vals[4], kind); err != nil {
-		return nil, err
+		return err
 	}
 	if v := q[QuerySecurityToken]; len(v) > 0 {
 		if len(v) > 1 {
-			return nil, fmt.Errorf("%w: %s given more than once", kind, QuerySecurityToken)
+			return fmt.Errorf("%w: %s given more than once", kind, QuerySecurityToken)
 		}
 		s.SecurityToken = v[0]
 	} else {
@@ -490,9 +542,9 @@ func parsePresign(r *http.Request) (*Signed, error) {
 		s.PayloadHash = UnsignedPayload
 	}
 	if err := checkPayloadHash(s.PayloadHash); err != nil {
-		return nil, err
+		return err
 	}
-	return s, nil
+	return nil
 }
 
 // CheckTime enforces the time rules: for the Authorization header the request

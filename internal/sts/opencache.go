@@ -23,14 +23,14 @@ type openCache struct {
 type openEntry struct {
 	token string
 	gen   uint64
-	p     *payload
+	s     *openedSession // source.go
 }
 
 // maxOpenCache bounds the cached sessions (about 2-3 KiB each: at most
 // ~12 MiB); a miss costs one token opening (tens of microseconds).
 const maxOpenCache = 4096
 
-func (c *openCache) get(accessKey, token string, gen uint64) *payload {
+func (c *openCache) get(accessKey, token string, gen uint64) *openedSession {
 	v, ok := c.m.Load(accessKey)
 	if !ok {
 		return nil
@@ -39,7 +39,7 @@ func (c *openCache) get(accessKey, token string, gen uint64) *payload {
 	if e.gen != gen || !tokenEqual(e.token, token) {
 		return nil
 	}
-	return e.p
+	return e.s
 }
 
 // tokenEqual reports whether a and b are equal, in time that depends on
@@ -68,17 +68,19 @@ func load64(s string, i int) uint64 {
 		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
-func (c *openCache) put(accessKey, token string, gen uint64, p *payload) {
+func (c *openCache) put(accessKey, token string, gen uint64, p *payload) *openedSession {
 	if c.n.Add(1) > c.max {
 		c.m.Clear()
 		c.n.Store(1)
 	}
-	c.m.Store(accessKey, &openEntry{token: token, gen: gen, p: p})
+	s := newOpenedSession(p)
+	c.m.Store(accessKey, &openEntry{token: token, gen: gen, s: s})
+	return s
 }
 
-// open returns the payload of tok for accessKey, from the cache or by
+// open returns the session of tok for accessKey, from the cache or by
 // opening it (a token for another access key is not cached).
-func (s *Service) open(accessKey, tok string) (*payload, error) {
+func (s *Service) open(accessKey, tok string) (*openedSession, error) {
 	gen := s.keys.gen.Load()
 	if p := s.opened.get(accessKey, tok, gen); p != nil {
 		return p, nil
@@ -88,7 +90,7 @@ func (s *Service) open(accessKey, tok string) (*payload, error) {
 		return nil, err
 	}
 	if subtle.ConstantTimeCompare([]byte(p.AccessKey), []byte(accessKey)) == 1 {
-		s.opened.put(accessKey, tok, gen, p)
+		return s.opened.put(accessKey, tok, gen, p), nil
 	}
-	return p, nil
+	return newOpenedSession(p), nil
 }

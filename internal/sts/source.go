@@ -11,6 +11,36 @@ import (
 
 var _ authn.CredentialSource = (*Service)(nil)
 
+// openedSession is an opened session token with what every request of the
+// session needs computed once: the credential it authenticates as (all but
+// the session token, which is the request's own string).
+type openedSession struct {
+	p    *payload
+	cred authn.Credential
+}
+
+// newOpenedSession derives the credential of p.
+func newOpenedSession(p *payload) *openedSession {
+	exp := time.Unix(p.Expires, 0).UTC()
+	return &openedSession{p: p, cred: authn.Credential{
+		AccessKey:  p.AccessKey,
+		SecretKey:  p.Secret,
+		Expiration: exp,
+		Principal: authn.Principal{
+			Kind:          authn.Session,
+			AccessKey:     p.AccessKey,
+			Name:          p.Subject,
+			ARN:           p.ARN,
+			UserID:        p.AccessKey + ":" + p.SessionName,
+			Policies:      p.Policies,
+			SessionPolicy: p.SessionPolicy,
+			Claims:        p.Claims,
+			Provider:      p.Provider,
+			Expiration:    exp,
+		},
+	}}
+}
+
 // LookupCredential implements authn.CredentialSource for session keys. It
 // needs no store read: the token carries the session, sealed. A key that
 // is not a session key is authn.ErrInvalidAccessKeyId (so a chain can try
@@ -24,36 +54,22 @@ func (s *Service) LookupCredential(_ context.Context, accessKey, sessionToken st
 	if sessionToken == "" {
 		return authn.Credential{}, fmt.Errorf("%w: temporary credentials need their session token (X-Amz-Security-Token)", authn.ErrInvalidToken)
 	}
-	p, err := s.open(accessKey, sessionToken)
+	o, err := s.open(accessKey, sessionToken)
 	if err != nil {
 		return authn.Credential{}, fmt.Errorf("%w: %v", authn.ErrInvalidToken, err)
 	}
+	p := o.p
 	if subtle.ConstantTimeCompare([]byte(p.AccessKey), []byte(accessKey)) != 1 {
 		return authn.Credential{}, fmt.Errorf("%w: the session token belongs to another access key", authn.ErrInvalidToken)
 	}
-	exp := time.Unix(p.Expires, 0).UTC()
+	exp := o.cred.Expiration
 	if !s.cfg.Clock().Before(exp) {
 		return authn.Credential{}, fmt.Errorf("%w: the session expired at %s", authn.ErrExpiredToken, exp.Format(time.RFC3339))
 	}
 	if revoked, why := s.revoked.revoked(p); revoked {
 		return authn.Credential{}, fmt.Errorf("%w: %s", authn.ErrInvalidToken, why)
 	}
-	return authn.Credential{
-		AccessKey:    accessKey,
-		SecretKey:    p.Secret,
-		SessionToken: sessionToken,
-		Expiration:   exp,
-		Principal: authn.Principal{
-			Kind:          authn.Session,
-			AccessKey:     accessKey,
-			Name:          p.Subject,
-			ARN:           p.ARN,
-			UserID:        accessKey + ":" + p.SessionName,
-			Policies:      p.Policies,
-			SessionPolicy: p.SessionPolicy,
-			Claims:        p.Claims,
-			Provider:      p.Provider,
-			Expiration:    exp,
-		},
-	}, nil
+	cred := o.cred
+	cred.SessionToken = sessionToken
+	return cred, nil
 }
