@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -106,6 +108,9 @@ func Run(ctx context.Context, cfg Config, progress io.Writer, log *slog.Logger, 
 				return rep, err
 			}
 			results := runInterleaved(ctx, hc, targetsFor(op, s3t, temp, sts, base), op, conc, cfg.Duration, cfg.MaxOps, cfg.Rounds)
+			if op.Method == http.MethodPut {
+				settleWrites()
+			}
 			for _, res := range results {
 				if proc != nil && res.Target != "baseline" {
 					if rss, _, err := RSS(proc.PID); err == nil {
@@ -175,4 +180,13 @@ func (s *s3Target) withCredentials(creds aws.Credentials) *s3Target {
 	c := *s
 	c.creds = creds
 	return &c
+}
+
+// settleWrites flushes what a PUT op left dirty in the page cache before
+// the next op is measured: the kernel's writeback (with ext4's delayed
+// allocation, block allocation happens there) would otherwise run on the
+// same two cores during the next op's measurement. The server is on
+// loopback, so this machine's sync(2) covers its data directory.
+func settleWrites() {
+	syscall.Sync()
 }
