@@ -37,7 +37,7 @@ func BenchmarkPutObject4KParallel(b *testing.B) {
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					k := fmt.Sprintf("k%d", n.Add(1)%256)
+					k := fmt.Sprintf("k%07d", n.Add(1)) // new keys, as the load tool writes
 					if _, err := be.PutObject(ctx, "bench", k, bytes.NewReader(data), object.PutOptions{Size: int64(len(data))}); err != nil {
 						b.Error(err)
 						return
