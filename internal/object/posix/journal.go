@@ -507,7 +507,7 @@ func (j *journal) run() {
 // previous one durable in the filesystem itself.
 func (j *journal) checkpoint() error {
 	j.mu.Lock()
-	for j.writing || j.durable < j.seq {
+	for j.err == nil && (j.writing || j.durable < j.seq) {
 		j.cond.Wait()
 	}
 	if j.err != nil {

@@ -358,3 +358,37 @@ func TestJournalReplaySkipsMissingBucket(t *testing.T) {
 		t.Errorf("no warning for the object of the removed bucket; logs:\n%s", logs.String())
 	}
 }
+
+// TestJournalWriteError: once the journal cannot be written, small PUTs
+// fail (nothing half-stored is answered as stored) and Close still returns.
+func TestJournalWriteError(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	b := newJournalBackend(t, dir, journalOpts())
+	ctx := context.Background()
+	if err := b.CreateBucket(ctx, "bkt"); err != nil {
+		t.Fatal(err)
+	}
+	put(t, b, "bkt", "before", body("before", 100))
+	// The segment file goes away under the journal: the next write fails.
+	for _, f := range b.journal.segs {
+		f.Close()
+	}
+	data := body("after", 100)
+	if _, err := b.PutObject(ctx, "bkt", "after", bytes.NewReader(data), object.PutOptions{Size: int64(len(data))}); err == nil {
+		t.Fatal("PUT succeeded although the journal cannot be written")
+	}
+	if _, _, err := get(t, b, "bkt", "after"); err == nil {
+		t.Error("the failed PUT's object is visible")
+	}
+	done := make(chan error, 1)
+	go func() { done <- b.Close() }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("Close after a journal write error returned nil")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Close hangs after a journal write error")
+	}
+}
