@@ -569,8 +569,8 @@ func (j *journal) close() error {
 // with opts.Journal keeps it open for this process's small PUTs.
 func (b *Backend) openJournal(opts Options) error {
 	dir := filepath.Join(b.internal, journalDir)
-	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) && !opts.Journal {
-		return nil
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) && (!opts.Journal || !b.xattr) {
+		return nil // nothing to replay, and no journal to keep (sidecar metadata is never journaled)
 	}
 	segSize := opts.JournalSegmentSize
 	if segSize <= 0 {

@@ -392,3 +392,23 @@ func TestJournalWriteError(t *testing.T) {
 		t.Fatal("Close hangs after a journal write error")
 	}
 }
+
+// TestJournalNotCreatedWithSidecars: metadata in sidecars is never
+// journaled, so no journal files are created for it.
+func TestJournalNotCreatedWithSidecars(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	opts := journalOpts()
+	opts.ForceSidecar = true
+	b, err := New(dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if b.journal != nil {
+		t.Error("journal on with sidecar metadata")
+	}
+	if _, err := os.Stat(filepath.Join(dir, internalDir, journalDir)); !os.IsNotExist(err) {
+		t.Errorf("journal directory created with sidecar metadata: %v", err)
+	}
+}
