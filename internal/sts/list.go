@@ -26,6 +26,9 @@ func (s *Service) List(ctx context.Context, o ListOptions) ([]Session, error) {
 	if o.Limit <= 0 || o.Limit > MaxList {
 		o.Limit = MaxList
 	}
+	if err := s.rec.flush(ctx); err != nil {
+		return nil, fmt.Errorf("sts: list sessions: %w", err)
+	}
 	now := s.cfg.Clock()
 	var out []Session
 	opts := state.ListOptions{Limit: 1000}

@@ -137,6 +137,28 @@ func (r *recorder) record(ctx context.Context, kv state.KV, now time.Time) error
 	}
 }
 
+// flush returns once every record queued before it is committed (or its
+// commit failed): admin reads after an exchange (list, revoke) see it.
+func (r *recorder) flush(ctx context.Context) error {
+	if r.batcher == nil || r.window == 0 {
+		return nil // every record is committed before its exchange returns
+	}
+	req := recordReq{res: make(chan error, 1)} // a barrier: no record
+	select {
+	case r.reqs <- req:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-r.done:
+		return state.ErrClosed
+	}
+	select {
+	case err := <-req.res:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // reserve notes key as queued; false if it was queued within the last
 // second or two.
 func (r *recorder) reserve(key string, now time.Time) bool {
@@ -183,16 +205,28 @@ func (r *recorder) run() {
 
 // commit writes one batch and answers whoever waits for it.
 func (r *recorder) commit(batch []recordReq) {
-	entries := make([]state.BatchEntry, len(batch))
+	// Barriers (flush) carry no record; idx maps a request to its entry.
+	entries := make([]state.BatchEntry, 0, len(batch))
+	idx := make([]int, len(batch))
 	for i, req := range batch {
-		entries[i] = state.BatchEntry{Key: req.kv.Key, Value: req.kv.Value, CreateOnly: true}
+		idx[i] = -1
+		if req.kv.Key != "" {
+			idx[i] = len(entries)
+			entries = append(entries, state.BatchEntry{Key: req.kv.Key, Value: req.kv.Value, CreateOnly: true})
+		}
 	}
-	// The batch is not bound to any one caller's context.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	res, err := r.batcher.PutBatch(ctx, entries)
-	cancel()
-	if err == nil && len(res) != len(batch) {
-		err = fmt.Errorf("sts: the store returned %d results for %d session records", len(res), len(batch))
+	var (
+		res []state.BatchResult
+		err error
+	)
+	if len(entries) > 0 {
+		// The batch is not bound to any one caller's context.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		res, err = r.batcher.PutBatch(ctx, entries)
+		cancel()
+		if err == nil && len(res) != len(entries) {
+			err = fmt.Errorf("sts: the store returned %d results for %d session records", len(res), len(entries))
+		}
 	}
 	if r.window > 0 {
 		if err != nil && !r.failing.Swap(true) {
@@ -205,8 +239,8 @@ func (r *recorder) commit(batch []recordReq) {
 	}
 	for i, req := range batch {
 		rerr := err
-		if err == nil {
-			rerr = res[i].Err
+		if err == nil && idx[i] >= 0 {
+			rerr = res[idx[i]].Err
 		}
 		if req.res != nil {
 			req.res <- rerr
@@ -223,9 +257,13 @@ func (r *recorder) commit(batch []recordReq) {
 // collect adds queued records to batch: what is queued now, and with a
 // linger whatever arrives within it, up to max.
 func (r *recorder) collect(batch []recordReq) []recordReq {
+	linger := r.linger
+	if r.window > 0 && batch[0].res != nil {
+		linger = 0 // someone waits (a flush): commit what is queued now
+	}
 	var timeout <-chan time.Time
-	if r.linger > 0 {
-		t := time.NewTimer(r.linger)
+	if linger > 0 {
+		t := time.NewTimer(linger)
 		defer t.Stop()
 		timeout = t.C
 	}
@@ -242,6 +280,9 @@ func (r *recorder) collect(batch []recordReq) []recordReq {
 		select {
 		case req := <-r.reqs:
 			batch = append(batch, req)
+			if r.window > 0 && req.res != nil {
+				return batch // someone waits (a flush): commit now
+			}
 		case <-timeout:
 			return batch
 		case <-r.done:

@@ -246,3 +246,32 @@ func TestRecordWindowCollision(t *testing.T) {
 		t.Fatalf("two live sessions share the access key %s", out1.AccessKeyID)
 	}
 }
+
+// TestRecordWindowReadYourWrites: with a long window, listing and revoking
+// right after an exchange still see its session (they flush the queue).
+func TestRecordWindowReadYourWrites(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpts{})
+	st := newGated()
+	svc := windowService(t, e, st, time.Hour)
+	out, err := svc.AssumeRoleWithWebIdentity(context.Background(), e.input(e.token(nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	list, err := svc.List(ctx, sts.ListOptions{})
+	if err != nil {
+		t.Fatalf("List: %v", err)
+	}
+	if len(list) != 1 || list[0].AccessKey != out.AccessKeyID {
+		t.Fatalf("List right after the exchange: %+v, want the session %s", list, out.AccessKeyID)
+	}
+	out2, err := svc.AssumeRoleWithWebIdentity(context.Background(), e.input(e.token(nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Revoke(ctx, out2.AccessKeyID); err != nil {
+		t.Fatalf("Revoke right after the exchange: %v", err)
+	}
+}

@@ -126,6 +126,9 @@ func (s *Service) Revoke(ctx context.Context, ak string) (Session, error) {
 	if !IsSessionAccessKey(ak) {
 		return Session{}, fmt.Errorf("%w: %q is not a session access key (ASIA...)", ErrNoSuchSession, ak)
 	}
+	if err := s.rec.flush(ctx); err != nil { // a session issued a moment ago
+		return Session{}, fmt.Errorf("sts: read session %s: %w", ak, err)
+	}
 	kv, err := s.cfg.Store.Get(ctx, PrefixSessions+ak)
 	if errors.Is(err, state.ErrNotFound) {
 		return Session{}, fmt.Errorf("%w: %s", ErrNoSuchSession, ak)
