@@ -117,24 +117,12 @@ func (r *recorder) record(ctx context.Context, kv state.KV, now time.Time) error
 	if !async {
 		req.res = make(chan error, 1)
 	}
-	select {
-	case r.reqs <- req:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-r.done:
-		return state.ErrClosed
-	}
-	if async {
-		return nil
-	}
-	select {
-	case err := <-req.res:
+	if err := r.enqueue(ctx, req); err != nil || async {
 		return err
-	case <-ctx.Done():
-		// The record may still be committed; the credentials are not
-		// handed out, and cleanup deletes the record at its expiry.
-		return ctx.Err()
 	}
+	// On ctx.Done the record may still be committed; the credentials are
+	// not handed out, and cleanup deletes the record at its expiry.
+	return r.wait(ctx, req)
 }
 
 // flush returns once every record queued before it is committed (or its
@@ -144,13 +132,24 @@ func (r *recorder) flush(ctx context.Context) error {
 		return nil // every record is committed before its exchange returns
 	}
 	req := recordReq{res: make(chan error, 1)} // a barrier: no record
+	if err := r.enqueue(ctx, req); err != nil {
+		return err
+	}
+	return r.wait(ctx, req)
+}
+
+func (r *recorder) enqueue(ctx context.Context, req recordReq) error {
 	select {
 	case r.reqs <- req:
+		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-r.done:
 		return state.ErrClosed
 	}
+}
+
+func (r *recorder) wait(ctx context.Context, req recordReq) error {
 	select {
 	case err := <-req.res:
 		return err
