@@ -234,7 +234,6 @@ type journal struct {
 	writing  bool
 	durable  uint64 // every record with seq <= durable is on disk
 	inflight [2]int // records whose rename has not happened yet, per segment
-	clean    bool   // the standby segment holds nothing to replay
 	full     bool   // an appender waits for room
 	first    time.Time
 	dirty    map[string]uint64 // key -> generation of its last record
@@ -258,8 +257,8 @@ func openJournal(dir string, root *os.File, segSize int64, interval time.Duratio
 		return nil, nil, fmt.Errorf("posix: journal: %w", err)
 	}
 	j := &journal{dir: dir, segSize: segSize, interval: interval, root: root, log: log,
-		dirty: map[string]uint64{}, clean: true,
-		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+		dirty: map[string]uint64{},
+		kick:  make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	j.cond = sync.NewCond(&j.mu)
 	var recs [2][]journalRecord
 	for i := range j.segs {
@@ -523,7 +522,7 @@ func (j *journal) checkpoint() error {
 	// runs on one goroutine and cleans before returning.
 	old, oldGen := j.active, j.gen
 	j.active, j.gen, j.off, j.pendOff = 1-old, j.gen+1, 0, 0
-	j.clean, j.full = false, false
+	j.full = false
 	j.cond.Broadcast()
 	for j.inflight[old] > 0 {
 		j.cond.Wait()
@@ -546,7 +545,6 @@ func (j *journal) checkpoint() error {
 			delete(j.dirty, k)
 		}
 	}
-	j.clean = true
 	j.cond.Broadcast()
 	return nil
 }
