@@ -66,6 +66,11 @@ func SignRequest(r *http.Request, accessKey, secretKey, region, service, payload
 		if skipSigning(n) || n == "host" || n == "content-length" {
 			continue
 		}
+		if !validHeaderName(n) {
+			// No HTTP request can carry it, and SignedHeaders could not
+			// name it unambiguously ("y " reads as "y").
+			return fmt.Errorf("%w: header name %q is not an HTTP token", ErrInvalidArgument, truncate(k))
+		}
 		names = append(names, n)
 	}
 	slices.Sort(names)
@@ -142,4 +147,17 @@ func (s *Signed) sign(r *http.Request, key SigningKey) ([32]byte, error) {
 	}
 	h := sha256.Sum256(cr)
 	return hmacSHA256(key[:], appendStringToSign(nil, s.AmzDate, s.Scope.String(), h)), nil
+}
+
+// validHeaderName reports whether n is a non-empty HTTP token.
+func validHeaderName(n string) bool {
+	if n == "" {
+		return false
+	}
+	for i := 0; i < len(n); i++ {
+		if !isTokenChar(n[i]) {
+			return false
+		}
+	}
+	return true
 }
