@@ -1,11 +1,9 @@
 package posix
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -14,8 +12,6 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/fedstore/fedstore/internal/object"
 )
 
 // The journal makes small PUTs durable with one shared write instead of two
@@ -76,142 +72,6 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // errJournalClosed: the backend is closing.
 var errJournalClosed = errors.New("posix: journal closed")
-
-// journalRecord is one decoded record.
-type journalRecord struct {
-	gen, seq uint64
-	typ      byte
-	bucket   string
-	rel      string
-	meta     []byte
-	mtimeNs  int64
-	data     []byte
-}
-
-func (r *journalRecord) key() string { return r.bucket + "/" + r.rel }
-
-// appendRecord encodes a record:
-//
-//	magic u32 | crc32c u32 | gen u64 | seq u64 | type u8 | 0 0 0 | len u32 | payload
-//
-// the CRC covering everything after itself; the payload being
-//
-//	len(bucket) u16 | bucket | len(rel) u16 | rel | len(meta) u32 | meta | mtime u64 | data
-func appendRecord(b []byte, gen, seq uint64, typ byte, bucket, rel string, meta []byte, mtimeNs int64, data []byte) []byte {
-	start := len(b)
-	plen := 2 + len(bucket) + 2 + len(rel) + 4 + len(meta) + 8 + len(data)
-	b = binary.BigEndian.AppendUint32(b, recMagic)
-	b = binary.BigEndian.AppendUint32(b, 0) // CRC, below
-	b = binary.BigEndian.AppendUint64(b, gen)
-	b = binary.BigEndian.AppendUint64(b, seq)
-	b = append(b, typ, 0, 0, 0)
-	b = binary.BigEndian.AppendUint32(b, uint32(plen))
-	b = binary.BigEndian.AppendUint16(b, uint16(len(bucket)))
-	b = append(b, bucket...)
-	b = binary.BigEndian.AppendUint16(b, uint16(len(rel)))
-	b = append(b, rel...)
-	b = binary.BigEndian.AppendUint32(b, uint32(len(meta)))
-	b = append(b, meta...)
-	b = binary.BigEndian.AppendUint64(b, uint64(mtimeNs))
-	b = append(b, data...)
-	binary.BigEndian.PutUint32(b[start+4:], crc32.Checksum(b[start+8:], castagnoli))
-	return b
-}
-
-func recordLen(bucket, rel string, meta, data []byte) int64 {
-	return int64(recHdrLen + 2 + len(bucket) + 2 + len(rel) + 4 + len(meta) + 8 + len(data))
-}
-
-// readRecords returns the valid records at the start of a segment: they
-// stop at the first record that is torn, zeroed, of another generation than
-// the first or out of sequence.
-func readRecords(f io.ReaderAt, size int64) []journalRecord {
-	var out []journalRecord
-	var off int64
-	hdr := make([]byte, recHdrLen)
-	for off+recHdrLen <= size {
-		if _, err := f.ReadAt(hdr, off); err != nil {
-			break
-		}
-		if binary.BigEndian.Uint32(hdr) != recMagic {
-			break
-		}
-		gen, seq := binary.BigEndian.Uint64(hdr[8:]), binary.BigEndian.Uint64(hdr[16:])
-		plen := int64(binary.BigEndian.Uint32(hdr[28:]))
-		if plen > maxRecPayload || off+recHdrLen+plen > size {
-			break
-		}
-		if len(out) > 0 && (gen != out[0].gen || seq != out[len(out)-1].seq+1) {
-			break
-		}
-		p := make([]byte, plen)
-		if _, err := f.ReadAt(p, off+recHdrLen); err != nil {
-			break
-		}
-		crc := crc32.Update(crc32.Checksum(hdr[8:], castagnoli), castagnoli, p)
-		if crc != binary.BigEndian.Uint32(hdr[4:]) {
-			break
-		}
-		rec, ok := decodePayload(p)
-		if !ok {
-			break
-		}
-		rec.gen, rec.seq, rec.typ = gen, seq, hdr[24]
-		if rec.typ != recPut && rec.typ != recTomb {
-			break
-		}
-		out = append(out, rec)
-		off += recHdrLen + plen
-	}
-	return out
-}
-
-func decodePayload(p []byte) (journalRecord, bool) {
-	var r journalRecord
-	take := func(n int) ([]byte, bool) {
-		if n < 0 || len(p) < n {
-			return nil, false
-		}
-		v := p[:n]
-		p = p[n:]
-		return v, true
-	}
-	u16 := func() (int, bool) {
-		v, ok := take(2)
-		if !ok {
-			return 0, false
-		}
-		return int(binary.BigEndian.Uint16(v)), true
-	}
-	n, ok := u16()
-	if !ok {
-		return r, false
-	}
-	v, ok := take(n)
-	if !ok {
-		return r, false
-	}
-	r.bucket = string(v)
-	if n, ok = u16(); !ok {
-		return r, false
-	}
-	if v, ok = take(n); !ok {
-		return r, false
-	}
-	r.rel = string(v)
-	if v, ok = take(4); !ok {
-		return r, false
-	}
-	if r.meta, ok = take(int(binary.BigEndian.Uint32(v))); !ok {
-		return r, false
-	}
-	if v, ok = take(8); !ok {
-		return r, false
-	}
-	r.mtimeNs = int64(binary.BigEndian.Uint64(v))
-	r.data = p
-	return r, true
-}
 
 // journal is the group-committed write-ahead log of small objects.
 type journal struct {
@@ -560,128 +420,5 @@ func (j *journal) close() error {
 	j.cond.Broadcast()
 	j.mu.Unlock()
 	j.closeFiles()
-	return err
-}
-
-// openJournal replays the journal a previous process left, if any, and
-// with opts.Journal keeps it open for this process's small PUTs.
-func (b *Backend) openJournal(opts Options) error {
-	dir := filepath.Join(b.internal, journalDir)
-	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) && (!opts.Journal || !b.xattr) {
-		return nil // nothing to replay, and no journal to keep (sidecar metadata is never journaled)
-	}
-	segSize := opts.JournalSegmentSize
-	if segSize <= 0 {
-		segSize = DefaultJournalSegment
-	}
-	interval := opts.CheckpointInterval
-	if interval <= 0 {
-		interval = DefaultCheckpointInterval
-	}
-	root, err := os.Open(b.dir)
-	if err != nil {
-		return fmt.Errorf("posix: %w", err)
-	}
-	j, recs, err := openJournal(dir, root, segSize, interval, b.log)
-	if err != nil {
-		root.Close()
-		return err
-	}
-	if err := b.replay(j, recs); err != nil {
-		j.closeFiles()
-		root.Close()
-		return err
-	}
-	if !opts.Journal || !b.xattr {
-		j.closeFiles()
-		root.Close()
-		return nil
-	}
-	b.journal, b.dataFD = j, root
-	j.start()
-	return nil
-}
-
-// replay restores the objects whose last record is a put, then makes them
-// durable and empties the journal. An object that cannot be restored
-// because its bucket is gone or its key now conflicts is skipped with a
-// warning; any other failure stops New with the journal intact.
-func (b *Backend) replay(j *journal, recs []journalRecord) error {
-	if len(recs) == 0 {
-		return nil
-	}
-	last := map[string]int{}
-	var order []string
-	for i := range recs {
-		k := recs[i].key()
-		if _, ok := last[k]; !ok {
-			order = append(order, k)
-		}
-		last[k] = i
-	}
-	restored, skipped := 0, 0
-	for _, k := range order {
-		r := &recs[last[k]]
-		if r.typ != recPut {
-			continue
-		}
-		err := b.restore(r)
-		switch {
-		case err == nil:
-			restored++
-		case errors.Is(err, object.ErrNoSuchBucket) || errors.Is(err, object.ErrKeyConflict) || errors.Is(err, object.ErrInvalidKey):
-			skipped++
-			b.log.Warn("posix: journal: object not restored", "bucket", r.bucket, "key", pathToKey(r.rel), "err", err)
-		default:
-			return fmt.Errorf("posix: journal replay: %s/%s: %w", r.bucket, pathToKey(r.rel), err)
-		}
-	}
-	if err := j.syncfs(); err != nil {
-		return err
-	}
-	if err := j.invalidateAll(); err != nil {
-		return err
-	}
-	b.log.Info("posix: journal replayed", "records", len(recs), "objects_restored", restored, "skipped", skipped)
-	return nil
-}
-
-// restore writes one journaled object back: data, metadata and mtime, as
-// the PUT left them.
-func (b *Backend) restore(rec *journalRecord) error {
-	if rel, err := keyToPath(pathToKey(rec.rel)); err != nil || rel != rec.rel {
-		return fmt.Errorf("%w: %q", object.ErrInvalidKey, rec.rel)
-	}
-	r, err := b.openBucket(rec.bucket)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	f, err := b.createTemp()
-	if err != nil {
-		return err
-	}
-	defer discardTemp(f)
-	if _, err := f.Write(rec.data); err != nil {
-		return fmt.Errorf("posix: write: %w", err)
-	}
-	if err := setXattr(f, rec.meta); err != nil {
-		return err
-	}
-	mt := time.Unix(0, rec.mtimeNs)
-	if err := os.Chtimes(f.Name(), mt, mt); err != nil {
-		return fmt.Errorf("posix: set mtime: %w", err)
-	}
-	return b.renameInto(r, rec.rel, f.Name(), false)
-}
-
-// Close checkpoints and closes the journal (a clean shutdown leaves nothing
-// to replay). The Backend must not be used afterwards.
-func (b *Backend) Close() error {
-	if b.journal == nil {
-		return nil
-	}
-	err := b.journal.close()
-	b.dataFD.Close()
 	return err
 }
