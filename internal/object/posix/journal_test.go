@@ -133,8 +133,14 @@ func TestJournalRestoresAfterCrash(t *testing.T) {
 	}
 	// An overwrite: the last version must come back.
 	want["over"] = put(t, b, "bkt", "over", body("over-2", 1000))
+	// A body of unknown size (aws-chunked without a decoded length): the
+	// journal reads it back from the temp file.
+	unsized := body("unsized", 3000)
+	if _, err := b.PutObject(ctx, "bkt", "unsized", bytes.NewReader(unsized), object.PutOptions{Size: -1}); err != nil {
+		t.Fatal(err)
+	}
 	crash(b)
-	loseUnsynced(t, dir, "bkt", keys...)
+	loseUnsynced(t, dir, "bkt", append(keys, "unsized")...)
 
 	b2 := newJournalBackend(t, dir, journalOpts())
 	defer b2.Close()
@@ -160,6 +166,9 @@ func TestJournalRestoresAfterCrash(t *testing.T) {
 		if info.Metadata.ContentType != "text/plain" || info.Metadata.User["k"] != k {
 			t.Errorf("%s: metadata %+v", k, info.Metadata)
 		}
+	}
+	if _, data, err := get(t, b2, "bkt", "unsized"); err != nil || !bytes.Equal(data, unsized) {
+		t.Errorf("unsized: err %v, %d bytes after replay", err, len(data))
 	}
 	// The replay emptied the journal: a second crash has nothing to replay.
 	for _, f := range b2.journal.segs {

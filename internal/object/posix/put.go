@@ -45,6 +45,12 @@ func (c ctxReader) Read(p []byte) (int, error) {
 // copyBody streams body into f while hashing it, and checks the declared size
 // (-1: unknown), the limit and the expected MD5. It returns the size and MD5.
 func copyBody(ctx context.Context, f *os.File, body io.Reader, size, limit int64, wantMD5 []byte) (int64, []byte, error) {
+	return copyBodyTee(ctx, f, nil, body, size, limit, wantMD5)
+}
+
+// copyBodyTee is copyBody that also appends the body to *keep when keep is
+// not nil (the journal takes small bodies from memory, not from the file).
+func copyBodyTee(ctx context.Context, f *os.File, keep *bytes.Buffer, body io.Reader, size, limit int64, wantMD5 []byte) (int64, []byte, error) {
 	if size > limit {
 		return 0, nil, fmt.Errorf("%w: %d bytes, the limit is %d", object.ErrEntityTooLarge, size, limit)
 	}
@@ -56,7 +62,11 @@ func copyBody(ctx context.Context, f *os.File, body io.Reader, size, limit int64
 	if size >= 0 {
 		max = size
 	}
-	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(ctxReader{ctx, body}, max+1))
+	var dst io.Writer = io.MultiWriter(f, h)
+	if keep != nil {
+		dst = io.MultiWriter(f, h, keep)
+	}
+	n, err := io.Copy(dst, io.LimitReader(ctxReader{ctx, body}, max+1))
 	if err != nil {
 		return 0, nil, fmt.Errorf("posix: reading body: %w", err)
 	}
@@ -93,7 +103,11 @@ func (b *Backend) PutObject(ctx context.Context, bucket, key string, body io.Rea
 		return object.ObjectInfo{}, err
 	}
 	defer discardTemp(f) // after a successful rename, the Remove fails harmlessly
-	n, sum, err := copyBody(ctx, f, body, opts.Size, MaxObjectSize, opts.ContentMD5)
+	var keep *bytes.Buffer
+	if b.journal != nil && opts.Size >= 0 && opts.Size <= JournalMaxObject {
+		keep = bytes.NewBuffer(make([]byte, 0, opts.Size))
+	}
+	n, sum, err := copyBodyTee(ctx, f, keep, body, opts.Size, MaxObjectSize, opts.ContentMD5)
 	if err != nil {
 		return object.ObjectInfo{}, err
 	}
@@ -101,13 +115,18 @@ func (b *Backend) PutObject(ctx context.Context, bucket, key string, body io.Rea
 	if opts.Checksum != nil {
 		rec.Checksum = opts.Checksum()
 	}
-	return b.commit(ctx, r, bucket, key, rel, f, &rec)
+	var data []byte
+	if keep != nil {
+		data = keep.Bytes()
+	}
+	return b.commit(ctx, r, bucket, key, rel, f, &rec, data)
 }
 
 // commit makes the fully written temp file f the object at rel: fsync, the
 // metadata, the rename into place (creating parent directories) and the fsync
-// of the directory.
-func (b *Backend) commit(ctx context.Context, r *os.Root, bucket, key, rel string, f *os.File, rec *metaRecord) (object.ObjectInfo, error) {
+// of the directory. data, when not nil, is the file's content, kept while it
+// was written (the journal needs it).
+func (b *Backend) commit(ctx context.Context, r *os.Root, bucket, key, rel string, f *os.File, rec *metaRecord, data []byte) (object.ObjectInfo, error) {
 	// Small objects with xattr metadata are made durable by the journal
 	// (journal.go); everything else by fsyncs of the file and directory.
 	viaJournal := b.journal != nil && b.xattr && rec.Size <= JournalMaxObject
@@ -155,9 +174,8 @@ func (b *Backend) commit(ctx context.Context, r *os.Root, bucket, key, rel strin
 		b.removeSidecar(bucket, rel, id.ino)
 		return object.ObjectInfo{}, fmt.Errorf("posix: %w", err)
 	}
-	var data []byte
-	if viaJournal {
-		data = make([]byte, rec.Size)
+	if viaJournal && int64(len(data)) != rec.Size {
+		data = make([]byte, rec.Size) // size unknown before the body: read it back
 		if _, err := f.ReadAt(data, 0); err != nil {
 			return object.ObjectInfo{}, fmt.Errorf("posix: read back: %w", err)
 		}
