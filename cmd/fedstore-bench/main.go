@@ -67,7 +67,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.VerifyFor, "yardstick-duration", time.Second, "how long the in-process RS256 and hashing rate loops run")
 	fs.Int64Var(&cfg.MaxOps, "max-ops", bench.DefaultMaxOps, "upper bound on the requests of one op against one target")
 	fs.BoolVar(&cfg.SkipBaseline, "no-baseline", false, "skip the net/http baseline")
-	fs.IntVar(&cfg.Rounds, "rounds", 3, "alternate the compared targets (fedstore/baseline, temporary/root credentials) in this many slices of --duration")
+	fs.IntVar(&cfg.Rounds, "rounds", 4, "alternate the compared targets (fedstore/baseline, temporary/root credentials) in this many slices of --duration,\n"+
+		"every other round in reverse order (an even count runs each first equally often)")
 	fs.StringVar(&jsonOut, "json-out", "", "write the results as JSON to this file")
 	fs.StringVar(&plotOut, "plot-out", "", "draw ops/s against concurrency for every fedstore op into this PNG file")
 	fs.StringVar(&plotFrom, "plot-from", "", "instead of running: read a --json-out file and draw it into --plot-out")

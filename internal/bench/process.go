@@ -10,10 +10,10 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -24,23 +24,37 @@ type Process struct {
 	PID                  int
 	AccessKey, SecretKey string
 	DataDir              string
+	// LogFile holds the server's output (stdout and stderr). The server
+	// writes it directly: the benchmark does not read the access log
+	// while it measures (scanning a line per request cost the client CPU
+	// that the compared baseline server does not make it spend).
+	LogFile string
 
 	cmd     *exec.Cmd
 	exited  chan error
 	tempDir string // removed on Stop when the benchmark made it
-	tail    *ring
+	logDir  string // holds LogFile; removed on Stop
 }
 
 var listenRe = regexp.MustCompile(`fedstore listening on (https?://127\.0\.0\.1:[0-9]+)`)
+
+// startPoll is how often StartServer looks for the listening line.
+const startPoll = 10 * time.Millisecond
 
 // StartServer runs `bin server --data DIR --address 127.0.0.1:0 [extra...]`
 // with fresh random root credentials and waits for its listening line.
 // dataDir may be empty (a temp dir is made and removed by Stop).
 func StartServer(ctx context.Context, bin, dataDir string, extra ...string) (*Process, error) {
-	p := &Process{exited: make(chan error, 1), tail: &ring{max: 50}}
+	p := &Process{exited: make(chan error, 1)}
+	logDir, err := os.MkdirTemp("", "fedstore-bench-log-")
+	if err != nil {
+		return nil, fmt.Errorf("temp log dir: %w", err)
+	}
+	p.logDir, p.LogFile = logDir, filepath.Join(logDir, "server.log")
 	if dataDir == "" {
 		d, err := os.MkdirTemp("", "fedstore-bench-")
 		if err != nil {
+			p.cleanup()
 			return nil, fmt.Errorf("temp data dir: %w", err)
 		}
 		p.tempDir, dataDir = d, d
@@ -48,51 +62,102 @@ func StartServer(ctx context.Context, bin, dataDir string, extra ...string) (*Pr
 	p.DataDir = dataDir
 	p.AccessKey = "bench-" + randomHex(6)
 	p.SecretKey = randomHex(20)
+	out, err := os.OpenFile(p.LogFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		p.cleanup()
+		return nil, fmt.Errorf("server log: %w", err)
+	}
 	p.cmd = exec.Command(bin, append([]string{"server", "--data", dataDir, "--address", "127.0.0.1:0"}, extra...)...)
 	p.cmd.Env = append(filteredEnv(), "FEDSTORE_ROOT_USER="+p.AccessKey, "FEDSTORE_ROOT_PASSWORD="+p.SecretKey)
-	pr, pw := io.Pipe()
-	p.cmd.Stdout, p.cmd.Stderr = pw, pw
-	if err := p.cmd.Start(); err != nil {
+	p.cmd.Stdout, p.cmd.Stderr = out, out
+	err = p.cmd.Start()
+	out.Close() // the child has its own copy
+	if err != nil {
 		p.cleanup()
 		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
 	p.PID = p.cmd.Process.Pid
-	go func() {
-		err := p.cmd.Wait()
-		_ = pw.Close()
-		p.exited <- err
-	}()
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			p.tail.add(line)
-			if m := listenRe.FindStringSubmatch(line); m != nil {
-				select {
-				case found <- m[1]:
-				default:
-				}
-			}
+	go func() { p.exited <- p.cmd.Wait() }()
+	deadline := time.NewTimer(30 * time.Second)
+	defer deadline.Stop()
+	tick := time.NewTicker(startPoll)
+	defer tick.Stop()
+	for {
+		if u := p.listening(); u != "" {
+			p.URL = u
+			return p, nil
 		}
-		_, _ = io.Copy(io.Discard, pr)
-	}()
-	select {
-	case u := <-found:
-		p.URL = u
-		return p, nil
-	case err := <-p.exited:
-		p.exited <- err
-		p.cleanup()
-		return nil, fmt.Errorf("server exited before listening (%v): %s", err, p.tail.String())
-	case <-time.After(30 * time.Second):
-		_ = p.Stop()
-		return nil, fmt.Errorf("server printed no listening line within 30s: %s", p.tail.String())
-	case <-ctx.Done():
-		_ = p.Stop()
-		return nil, ctx.Err()
+		select {
+		case <-tick.C:
+		case err := <-p.exited:
+			p.exited <- err
+			if u := p.listening(); u != "" {
+				err = fmt.Errorf("%v right after it listened on %s", err, u)
+			}
+			tail := p.Tail()
+			p.cleanup()
+			return nil, fmt.Errorf("server exited before listening (%v): %s", err, tail)
+		case <-deadline.C:
+			tail := p.Tail()
+			_ = p.Stop()
+			return nil, fmt.Errorf("server printed no listening line within 30s: %s", tail)
+		case <-ctx.Done():
+			_ = p.Stop()
+			return nil, ctx.Err()
+		}
 	}
+}
+
+// listening is the URL of the server's listening line, "" until it printed
+// it. Only the log's beginning is read: the line comes right after the
+// start-up messages.
+func (p *Process) listening() string {
+	f, err := os.Open(p.LogFile)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	b, _ := io.ReadAll(io.LimitReader(f, 256<<10))
+	if m := listenRe.FindSubmatch(b); m != nil {
+		return string(m[1])
+	}
+	return ""
+}
+
+// tailLines is how many of the server's last output lines error messages
+// quote.
+const tailLines = 50
+
+// Tail is the end of the server's output (its last lines), for error
+// messages.
+func (p *Process) Tail() string {
+	f, err := os.Open(p.LogFile)
+	if err != nil {
+		return "(no server output: " + err.Error() + ")"
+	}
+	defer f.Close()
+	const window = 32 << 10
+	var off int64
+	if fi, err := f.Stat(); err == nil && fi.Size() > window {
+		off = fi.Size() - window
+	}
+	b := make([]byte, window)
+	n, _ := f.ReadAt(b, off)
+	return lastLines(string(b[:n]), tailLines, off > 0)
+}
+
+// lastLines is the last max lines of s, without the first line when s
+// starts mid-line (cut says s is the end of a longer text).
+func lastLines(s string, max int, cut bool) string {
+	s = strings.TrimRight(s, "\n")
+	lines := strings.Split(s, "\n")
+	if cut && len(lines) > 1 {
+		lines = lines[1:]
+	}
+	if len(lines) > max {
+		lines = lines[len(lines)-max:]
+	}
+	return strings.Join(lines, "\n")
 }
 
 // Stop sends SIGTERM, waits (killing after 15s) and removes a temp data dir.
@@ -119,6 +184,9 @@ func (p *Process) Stop() error {
 func (p *Process) cleanup() {
 	if p.tempDir != "" {
 		_ = os.RemoveAll(p.tempDir)
+	}
+	if p.logDir != "" {
+		_ = os.RemoveAll(p.logDir)
 	}
 }
 
@@ -178,26 +246,4 @@ func filteredEnv() []string {
 		}
 	}
 	return out
-}
-
-// ring keeps the last lines of the server's output for error messages.
-type ring struct {
-	mu    sync.Mutex
-	lines []string
-	max   int
-}
-
-func (r *ring) add(l string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.lines = append(r.lines, l)
-	if len(r.lines) > r.max {
-		r.lines = r.lines[len(r.lines)-r.max:]
-	}
-}
-
-func (r *ring) String() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return strings.Join(r.lines, "\n")
 }

@@ -62,8 +62,11 @@ func runOp(ctx context.Context, hc *http.Client, target Target, op Op, concurren
 // runInterleaved measures several targets with the same op in alternating
 // slices (rounds of duration/rounds each, every target once per round), so
 // that a machine whose load drifts (other processes, thermal limits) skews
-// them alike and their ratio stays meaningful. Each target gets at most
-// maxOps requests in all.
+// them alike and their ratio stays meaningful. Every other round runs the
+// targets in reverse order (A B, B A, A B, ...): a target never always
+// follows the same one, so what a slice leaves behind (the server's
+// garbage, dirty pages, a CPU's frequency) does not always land on the
+// same target. Each target gets at most maxOps requests in all.
 func runInterleaved(ctx context.Context, hc *http.Client, targets []Target, op Op, concurrency int, duration time.Duration, maxOps int64, rounds int) []Result {
 	rounds = max(1, rounds)
 	per := make([][]slice, len(targets))
@@ -71,8 +74,13 @@ func runInterleaved(ctx context.Context, hc *http.Client, targets []Target, op O
 	for i := range left {
 		left[i] = maxOps
 	}
-	for range rounds {
-		for i, tg := range targets {
+	for round := range rounds {
+		for j := range targets {
+			i := j
+			if round%2 == 1 {
+				i = len(targets) - 1 - j
+			}
+			tg := targets[i]
 			if ctx.Err() != nil || left[i] <= 0 {
 				continue
 			}
