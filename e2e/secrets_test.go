@@ -43,9 +43,12 @@ func TestSecretsNeverLogged(t *testing.T) {
 			t.Parallel()
 			p := startDevProc(t, "--log-format", format)
 			secrets, cliOut := secretsFlow(t, p)
+			// Stopped, the server has written every line: access lines wait
+			// in memory for up to --access-log-flush, and shutdown writes them.
+			p.stopGracefully(t)
 			logs := p.logs.String()
 			// The flow did produce audit and access lines.
-			for _, want := range []string{"sts exchange", "sts request refused", "PutObject", "REDACTED", "s3 request denied"} {
+			for _, want := range []string{"sts exchange", "sts request refused", "PutObject", "REDACTED", "s3 request denied", "shutdown complete"} {
 				if !strings.Contains(logs, want) {
 					t.Errorf("the %s logs lack %q; the flow did not run as intended", format, want)
 				}

@@ -125,6 +125,8 @@ func TestServerCommandEndToEnd(t *testing.T) {
 		{name: "half env", env: []string{envRootUser + "=admin"}, wantErr: "FEDSTORE_ROOT_USER is set but FEDSTORE_ROOT_PASSWORD is not"},
 		{name: "short password", env: []string{envRootUser + "=admin", envRootPassword + "=short"}, wantErr: "secret key must be 8 to 256 characters, got 5"},
 		{name: "bad log format", args: []string{"--log-format", "xml"}, wantErr: `unknown log format "xml"`},
+		{name: "negative access-log flush", args: []string{"--access-log-flush", "-1s"}, wantErr: "--access-log-flush -1s: must lie between 0 (every line at once) and 10s"},
+		{name: "long access-log flush", args: []string{"--access-log-flush", "1m"}, wantErr: "--access-log-flush 1m0s: must lie between"},
 		{name: "etcd", args: []string{"--state", "etcd"}, wantErr: "--state etcd needs --etcd-endpoints"},
 		{name: "etcd flags with bolt", args: []string{"--etcd-endpoints", "http://127.0.0.1:2379"}, wantErr: "--etcd-* settings need --state etcd"},
 		{name: "bad node id", args: []string{"--node-id", "a b"}, wantErr: "--node-id"},

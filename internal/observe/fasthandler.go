@@ -36,6 +36,8 @@ type fastHandler struct {
 	// delegate sends every record to slow: WithGroup was called, or
 	// WithAttrs held a value the fast path does not format.
 	delegate bool
+	// deferred lines may wait in out (deferred.go).
+	deferred bool
 }
 
 // lockedWriter serialises the writes of a handler and all its clones (and of
@@ -44,11 +46,17 @@ type lockedWriter struct {
 	mu   sync.Mutex
 	w    io.Writer
 	bufs sync.Pool // of *[]byte
+	def  *deferral // nil: no line waits (deferred.go)
 }
 
+// Write writes p now, after the deferred lines waiting, in one write.
 func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.def != nil && len(l.def.pending) > 0 {
+		l.def.pending = append(l.def.pending, p...)
+		return len(p), l.flushLocked()
+	}
 	return l.w.Write(p)
 }
 
@@ -110,7 +118,12 @@ func (h *fastHandler) handle(ctx context.Context, r slog.Record, id string) erro
 		p := h.out.getBuf()
 		b, ok := h.appendRecord(*p, r, id)
 		if ok {
-			_, err := h.out.Write(b)
+			var err error
+			if h.deferred {
+				_, err = h.out.writeDeferred(b)
+			} else {
+				_, err = h.out.Write(b)
+			}
 			*p = b
 			h.out.putBuf(p)
 			return err

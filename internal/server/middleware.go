@@ -159,7 +159,10 @@ func (s *Server) accessLog(r *http.Request, info *reqctx.Info, status int, bytes
 	// Straight to the handler: slog.Logger would also capture the caller's
 	// PC (runtime.Callers, a fifth of a line's cost), which no handler here
 	// prints (AddSource is off).
-	h, ctx := s.log.Handler(), r.Context()
+	h, ctx := s.accessLines, r.Context()
+	if h == nil { // a Server not made by New (tests)
+		h = s.log.Handler()
+	}
 	if !h.Enabled(ctx, slog.LevelInfo) {
 		return
 	}

@@ -28,11 +28,14 @@ const metaDirName = ".fedstore"
 
 // Server is one running fedstore node.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	clock   func() time.Time
-	rand    io.Reader
-	metrics *observe.Metrics
+	cfg Config
+	log *slog.Logger
+	// accessLog's handler: its lines may wait in memory for a moment when
+	// the logger was made with observe.NewBufferedLogger.
+	accessLines slog.Handler
+	clock       func() time.Time
+	rand        io.Reader
+	metrics     *observe.Metrics
 
 	store state.Store
 	// objects is the object backend; Close checkpoints its journal.
@@ -72,12 +75,13 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:     cfg,
-		log:     cfg.Logger,
-		clock:   cfg.Clock,
-		rand:    cfg.Rand,
-		metrics: observe.NewMetrics(),
-		scheme:  "http",
+		cfg:         cfg,
+		log:         cfg.Logger,
+		accessLines: observe.Deferred(cfg.Logger.Handler()),
+		clock:       cfg.Clock,
+		rand:        cfg.Rand,
+		metrics:     observe.NewMetrics(),
+		scheme:      "http",
 	}
 	if s.rand == nil {
 		s.rand = rand.Reader
@@ -224,7 +228,7 @@ func (s *Server) Run(ctx context.Context) error {
 	if err := s.Close(); err != nil {
 		return err
 	}
-	s.log.Info("shutdown complete")
+	s.log.Info("shutdown complete") // writes the access lines waiting first
 	return nil
 }
 
@@ -244,6 +248,9 @@ func (s *Server) Close() error {
 			}
 		}
 		s.closeSTS()
+		if err := observe.Flush(s.log.Handler()); err != nil {
+			errs = append(errs, fmt.Errorf("server: write the access log: %w", err))
+		}
 		if s.objects != nil {
 			if err := s.objects.Close(); err != nil {
 				errs = append(errs, fmt.Errorf("server: close object backend: %w", err))
