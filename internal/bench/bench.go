@@ -179,6 +179,7 @@ func newSTSTarget(ctx context.Context, cfg Config, proc *Process) (*stsTarget, e
 func (s *s3Target) withCredentials(creds aws.Credentials) *s3Target {
 	c := *s
 	c.creds = creds
+	c.signed = &signCache{} // signatures of other credentials
 	return &c
 }
 

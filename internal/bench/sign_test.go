@@ -70,12 +70,16 @@ func BenchmarkSignGet4KiB(b *testing.B) {
 	for _, tc := range []struct {
 		name     string
 		tokenLen int
-	}{{"root", 0}, {"temp-600", 600}, {"temp-300", 300}} {
+		uncached bool
+	}{{"root", 0, false}, {"temp-600", 600, false}, {"temp-300", 300, false}, {"root-uncached", 0, true}, {"temp-300-uncached", 300, true}} {
 		b.Run(tc.name, func(b *testing.B) {
 			temp, root := signTargets(tc.tokenLen)
 			s := temp
 			if tc.tokenLen == 0 {
 				s = root
+			}
+			if tc.uncached {
+				s.signed = nil // the SDK signer on every request
 			}
 			b.ReportAllocs()
 			for b.Loop() {
@@ -84,5 +88,50 @@ func BenchmarkSignGet4KiB(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestSignCache: GETs of one object in one second share a signature (the
+// headers are copies); the next second signs again; each credential has
+// its own cache; requests with a body are never cached.
+func TestSignCache(t *testing.T) {
+	temp, root := signTargets(300)
+	clock := time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
+	temp.now = func() time.Time { return clock }
+	root.now = temp.now
+	ctx := context.Background()
+	get := func(s *s3Target, path string) *http.Request {
+		t.Helper()
+		r, err := s.request(ctx, http.MethodGet, path, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	a := get(root, "/bench/get4k/1")
+	a.Header.Set("X-Mutated", "1") // must not reach the cache
+	b := get(root, "/bench/get4k/1")
+	if b.Header.Get("Authorization") != a.Header.Get("Authorization") || b.Header.Get("X-Mutated") != "" {
+		t.Fatalf("same second: %v vs %v", a.Header, b.Header)
+	}
+	if c := get(root, "/bench/get4k/2"); c.Header.Get("Authorization") == a.Header.Get("Authorization") {
+		t.Fatal("another path reused the signature")
+	}
+	if tr := get(temp, "/bench/get4k/1"); tr.Header.Get("Authorization") == a.Header.Get("Authorization") || tr.Header.Get("X-Amz-Security-Token") == "" {
+		t.Fatalf("temporary credentials reused root's signature: %v", tr.Header)
+	}
+	clock = clock.Add(time.Second)
+	d := get(root, "/bench/get4k/1")
+	if d.Header.Get("Authorization") == a.Header.Get("Authorization") || d.Header.Get("X-Amz-Date") != "20261129T080001Z" {
+		t.Fatalf("next second: %v", d.Header)
+	}
+	put, err := root.request(ctx, http.MethodPut, "/bench/get4k/1", 4<<10)
+	if err != nil || put.Body == nil {
+		t.Fatalf("PUT: %v", err)
+	}
+	root.signed.mu.Lock()
+	defer root.signed.mu.Unlock()
+	if _, ok := root.signed.m["PUT /bench/get4k/1"]; ok || len(root.signed.m) != 1 {
+		t.Fatalf("cache holds %v; want this second's one GET only", root.signed.m)
 	}
 }
