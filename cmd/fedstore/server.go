@@ -145,6 +145,7 @@ func runServer(cmd *cobra.Command, f serverFlags, getenv func(string) string) er
 		STSMaxDuration:     f.sts.maxDuration,
 		STSCleanupInterval: f.sts.cleanupInterval,
 		STSRecordWindow:    f.sts.recordWindow,
+		STSTokenFormat:     f.sts.tokenFormat,
 		STSMinDuration:     f.stsMin,
 		AccountID:          f.sts.accountID,
 		STSRateLimit:       f.sts.rateLimit,

@@ -311,6 +311,7 @@ type stsServerFlags struct {
 	maxDuration     time.Duration
 	cleanupInterval time.Duration
 	recordWindow    time.Duration
+	tokenFormat     string
 	accountID       string
 	rateLimit       float64
 }
@@ -321,7 +322,9 @@ func addSTSServerFlags(fl *pflag.FlagSet, f *stsServerFlags) {
 	fl.DurationVar(&f.cleanupInterval, "sts-cleanup-interval", server.DefaultSTSCleanupInterval,
 		"how often expired STS sessions and revocations are deleted")
 	fl.DurationVar(&f.recordWindow, "sts-record-window", server.DefaultSTSRecordWindow,
-		"with the embedded state store: commit session records at least this often instead of making each exchange wait for its own (a crash loses at most this window's records; their credentials still work until they expire); 0 = every exchange waits; at most 1s")
+		"with the embedded state store: commit session records at least this often instead of making each exchange wait for its own (a crash loses at most this window's records: sealed tokens of those sessions still work until they expire, reference tokens stop working); 0 = every exchange waits; at most 1s")
+	fl.StringVar(&f.tokenFormat, "sts-token-format", server.STSTokenAuto,
+		"session tokens issued: sealed (the token carries the session; any node opens it alone), reference (50 bytes naming the session record: cheaper requests, but sessions whose records a crash lost stop working; embedded state store only) or auto (reference with the embedded store, sealed with etcd); every format is accepted")
 	fl.StringVar(&f.accountID, "account-id", server.DefaultAccountID,
 		"12-digit account id in session ARNs (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION)")
 	fl.Float64Var(&f.rateLimit, "sts-rate-limit", 0,

@@ -83,6 +83,14 @@ type Config struct {
 	// last window (see docs/operations.md). Zero: each exchange waits for
 	// its record's commit. The etcd store always records synchronously.
 	STSRecordWindow time.Duration
+	// STSTokenFormat is the session tokens issued (--sts-token-format):
+	// STSTokenAuto (the default when empty: reference with the embedded
+	// store, sealed with etcd), STSTokenSealed (the token carries the
+	// session, sealed; any node opens it alone) or STSTokenReference (a
+	// 50-byte token naming the session record; embedded store only, since
+	// a cluster node must accept a session the moment another issued it,
+	// without reading the store). Every node accepts every format.
+	STSTokenFormat string
 	// STSMinDuration is the shortest STS session (default AWS's 15m);
 	// only tests lower it (hidden flag --sts-min-duration).
 	STSMinDuration time.Duration

@@ -83,3 +83,49 @@ func TestShellQuote(t *testing.T) {
 		}
 	}
 }
+
+// TestSTSTokenFormat: --sts-token-format is validated (reference needs the
+// embedded store) and auto resolves by the state store.
+func TestSTSTokenFormat(t *testing.T) {
+	t.Parallel()
+	etcd := []string{"http://127.0.0.1:2379"}
+	tests := []struct {
+		name    string
+		cfg     Config
+		want    string // the format the STS issues
+		wantErr string
+	}{
+		{name: "default on bolt", cfg: Config{}, want: STSTokenReference},
+		{name: "default on etcd", cfg: Config{State: StateEtcd, EtcdEndpoints: etcd}, want: STSTokenSealed},
+		{name: "auto on bolt", cfg: Config{STSTokenFormat: "auto"}, want: STSTokenReference},
+		{name: "auto on etcd", cfg: Config{STSTokenFormat: "auto", State: StateEtcd, EtcdEndpoints: etcd}, want: STSTokenSealed},
+		{name: "sealed on bolt", cfg: Config{STSTokenFormat: "sealed"}, want: STSTokenSealed},
+		{name: "sealed on etcd", cfg: Config{STSTokenFormat: "sealed", State: StateEtcd, EtcdEndpoints: etcd}, want: STSTokenSealed},
+		{name: "reference on bolt", cfg: Config{STSTokenFormat: "reference"}, want: STSTokenReference},
+		{name: "reference on etcd", cfg: Config{STSTokenFormat: "reference", State: StateEtcd, EtcdEndpoints: etcd},
+			wantErr: "--sts-token-format reference needs the embedded state store: with --state etcd every node must accept a session the moment another node issued it"},
+		{name: "unknown", cfg: Config{STSTokenFormat: "short"}, wantErr: `--sts-token-format "short" must be auto, sealed or reference`},
+		{name: "case matters", cfg: Config{STSTokenFormat: "Sealed"}, wantErr: "must be auto, sealed or reference"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := tt.cfg
+			cfg.DataDir = "d"
+			cfg.applyDefaults()
+			err := cfg.validate()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.Is(err, ErrConfig) {
+					t.Fatalf("validate() = %v, want ErrConfig containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("validate() = %v", err)
+			}
+			if got := cfg.stsTokenFormat(); got != tt.want {
+				t.Errorf("token format %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -31,6 +31,13 @@ const (
 	stsSetupLimit             = 30 * time.Second
 )
 
+// Values of Config.STSTokenFormat (--sts-token-format).
+const (
+	STSTokenAuto      = "auto"
+	STSTokenSealed    = sts.TokenFormatSealed
+	STSTokenReference = sts.TokenFormatReference
+)
+
 // validateSTS checks the STS settings (after defaults).
 func (c *Config) validateSTS() error {
 	if c.STSMaxDuration < minSTSMaxDuration || c.STSMaxDuration > maxSTSMaxDuration {
@@ -41,6 +48,15 @@ func (c *Config) validateSTS() error {
 	}
 	if c.STSRecordWindow < 0 || c.STSRecordWindow > maxSTSRecordWindow {
 		return fmt.Errorf("%w: --sts-record-window %s must lie between 0 (wait for every commit) and %s", ErrConfig, c.STSRecordWindow, maxSTSRecordWindow)
+	}
+	switch c.STSTokenFormat {
+	case STSTokenAuto, STSTokenSealed:
+	case STSTokenReference:
+		if c.State == StateEtcd {
+			return fmt.Errorf("%w: --sts-token-format reference needs the embedded state store: with --state etcd every node must accept a session the moment another node issued it, from its token alone, so tokens are sealed (use auto or sealed)", ErrConfig)
+		}
+	default:
+		return fmt.Errorf("%w: --sts-token-format %q must be auto, sealed or reference", ErrConfig, c.STSTokenFormat)
 	}
 	if c.STSCleanupInterval < time.Second {
 		return fmt.Errorf("%w: --sts-cleanup-interval %s must be at least 1s", ErrConfig, c.STSCleanupInterval)
@@ -71,6 +87,22 @@ func (c *Config) applySTSDefaults() {
 	if c.AccountID == "" {
 		c.AccountID = DefaultAccountID
 	}
+	if c.STSTokenFormat == "" {
+		c.STSTokenFormat = STSTokenAuto
+	}
+}
+
+// stsTokenFormat resolves --sts-token-format: auto is reference on the
+// embedded store (one node: the session records are its own) and sealed on
+// etcd (a cluster).
+func (c *Config) stsTokenFormat() string {
+	if c.STSTokenFormat != STSTokenAuto {
+		return c.STSTokenFormat
+	}
+	if c.State == StateEtcd {
+		return sts.TokenFormatSealed
+	}
+	return sts.TokenFormatReference
 }
 
 // wireSTS builds the exchange service over the state store, the live OIDC
@@ -88,6 +120,7 @@ func (s *Server) wireSTS(root authn.CredentialSource, policies sts.Policies) (au
 		MaxDuration:     s.cfg.STSMaxDuration,
 		CleanupInterval: s.cfg.STSCleanupInterval,
 		RecordWindow:    s.cfg.STSRecordWindow,
+		TokenFormat:     s.cfg.stsTokenFormat(),
 		Clock:           s.clock,
 		Rand:            s.rand,
 		Logger:          s.log,

@@ -177,3 +177,65 @@ func TestSTSExpiredSessionIsExpiredToken(t *testing.T) {
 		t.Fatalf("after expiry: %d %s", code, body)
 	}
 }
+
+// TestSTSReferenceTokenAcrossRestart: on the embedded store the server
+// issues 50-byte reference tokens by default (sealed ones when told), and a
+// reference session outlives a clean restart (its record is committed at
+// shutdown and read back).
+func TestSTSReferenceTokenAcrossRestart(t *testing.T) {
+	t.Parallel()
+	idp, key := newTestIdP(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	setup := func(r *running) {
+		t.Helper()
+		if _, _, err := r.s.OIDCProviders().Configure(ctx, oidc.ProviderConfig{Name: "test", ConfigURL: idp.URL(), Audiences: []string{"fedstore"}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := r.s.iam.PutPolicy(ctx, "s3admin", []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exchange := func(r *running) *awssts.AssumeRoleWithWebIdentityOutput {
+		t.Helper()
+		out, err := stsClient(r.url()).AssumeRoleWithWebIdentity(ctx, &awssts.AssumeRoleWithWebIdentityInput{
+			RoleArn: aws.String("arn:aws:iam::000000000000:role/s3admin"), RoleSessionName: aws.String("test"),
+			WebIdentityToken: aws.String(idpToken(t, idp, key, "alice", "s3admin")),
+		})
+		if err != nil {
+			t.Fatalf("AssumeRoleWithWebIdentity: %v", err)
+		}
+		return out
+	}
+	listBuckets := func(r *running, c *awssts.AssumeRoleWithWebIdentityOutput) error {
+		cr := c.Credentials
+		cl := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(r.url()), UsePathStyle: true,
+			Credentials: credentials.NewStaticCredentialsProvider(*cr.AccessKeyId, *cr.SecretAccessKey, *cr.SessionToken),
+			HTTPClient:  awshttp.NewBuildableClient().WithTimeout(30 * time.Second), Retryer: aws.NopRetryer{}})
+		_, err := cl.ListBuckets(ctx, &s3.ListBucketsInput{})
+		return err
+	}
+	r := start(t, Config{DataDir: dir, RootUser: testRootUser, RootPassword: testRootSecret})
+	setup(r)
+	out := exchange(r)
+	if n := len(*out.Credentials.SessionToken); n != 50 {
+		t.Fatalf("default token on the embedded store: %d bytes, want a 50-byte reference", n)
+	}
+	if err := listBuckets(r, out); err != nil {
+		t.Fatalf("ListBuckets with a reference token: %v", err)
+	}
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	r = start(t, Config{DataDir: dir, RootUser: testRootUser, RootPassword: testRootSecret, STSTokenFormat: STSTokenSealed})
+	if err := listBuckets(r, out); err != nil {
+		t.Fatalf("reference token after a restart: %v", err)
+	}
+	sealed := exchange(r)
+	if n := len(*sealed.Credentials.SessionToken); n <= 50 {
+		t.Fatalf("--sts-token-format sealed issued a %d-byte token", n)
+	}
+	if err := listBuckets(r, sealed); err != nil {
+		t.Fatalf("ListBuckets with a sealed token: %v", err)
+	}
+}

@@ -65,6 +65,7 @@ func FuzzLookupCredential(f *testing.F) {
 	f.Add(out.AccessKeyID, "AQ"+strings.Repeat("A", 60))
 	f.Add("ASIAAAAAAAAAAAAAAAAA", "")
 	f.Add(out.AccessKeyID, out.SessionToken[:40])
+	f.Add(out.AccessKeyID, "B"+strings.Repeat("A", 49)) // a reference token's form
 	f.Fuzz(func(t *testing.T, ak, tok string) {
 		if ak == out.AccessKeyID && tok == out.SessionToken {
 			return

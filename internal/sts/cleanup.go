@@ -46,6 +46,7 @@ func (s *Service) runCleanup(ctx context.Context) {
 func (s *Service) Cleanup(ctx context.Context) (CleanupResult, error) {
 	var res CleanupResult
 	now := s.cfg.Clock()
+	s.rec.pruneFailed(now)
 	err := s.sweep(ctx, PrefixSessions, func(kv state.KV) bool {
 		sess, err := decodeSession(kv)
 		if err != nil {

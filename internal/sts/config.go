@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"time"
@@ -27,6 +28,12 @@ const (
 	DefaultBatchMax = 256
 	// MaxSessionTokenLen is the longest session token issued (bytes).
 	MaxSessionTokenLen = 2048
+)
+
+// Session token formats of Config.TokenFormat.
+const (
+	TokenFormatSealed    = "sealed"
+	TokenFormatReference = "reference"
 )
 
 // Store key prefixes of the package (all under "sts/").
@@ -74,6 +81,13 @@ type Config struct {
 	// queue is committed at least every RecordWindow (see recorder). Zero:
 	// each exchange waits for its record's commit.
 	RecordWindow time.Duration
+	// TokenFormat is the session tokens issued: TokenFormatSealed (the
+	// default when empty: the token carries the session, sealed, and any
+	// node opens it without the store) or TokenFormatReference (a 50-byte
+	// token naming the session recorded under sts/sessions/; a node that
+	// did not issue it reads the record). Every format is accepted
+	// whichever is issued.
+	TokenFormat string
 	// Clock, Rand and Logger: time.Now, crypto/rand and a discarding
 	// logger when nil.
 	Clock  func() time.Time
@@ -93,6 +107,13 @@ func (c *Config) applyDefaults() error {
 	}
 	if c.CleanupInterval == 0 {
 		c.CleanupInterval = DefaultCleanupInterval
+	}
+	switch c.TokenFormat {
+	case "":
+		c.TokenFormat = TokenFormatSealed
+	case TokenFormatSealed, TokenFormatReference:
+	default:
+		return fmt.Errorf("sts: unknown token format %q (want %q or %q)", c.TokenFormat, TokenFormatSealed, TokenFormatReference)
 	}
 	if c.BatchMax <= 0 {
 		c.BatchMax = DefaultBatchMax

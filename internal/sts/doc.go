@@ -2,10 +2,13 @@
 // creates: verify the token (a Verifier: *oidc.Registry), map its roles and
 // identity to policy names (Policies: *iam.Store), issue temporary
 // credentials whose session token is sealed with AES-256-GCM under a key
-// kept in the state store, record the session durably, and answer
-// (Service implements stsapi.Exchanger). Service is also the
-// authn.CredentialSource of session keys: it opens the token and needs no
-// store read. Revocations (sts/revoked/, sts/revoked-subjects/) and sealing
+// kept in the state store, or is a short reference to the session record
+// authenticated with a key derived from it (Config.TokenFormat,
+// reference.go), record the session durably, and answer (Service
+// implements stsapi.Exchanger). Service is also the
+// authn.CredentialSource of session keys: it opens a sealed token without
+// a store read, and reads a reference token's record once per node.
+// Revocations (sts/revoked/, sts/revoked-subjects/) and sealing
 // keys (sts/keys/) are followed by Watch on every node; a background routine
 // deletes expired session records, revocations and retired keys.
 //
@@ -16,8 +19,12 @@
 //   - PolicyArns are refused (InvalidParameterValue); inline Policy is kept
 //     as the session policy (authorization intersects).
 //   - Session records are group-committed (state.Batcher when the store has
-//     it): each exchange waits for its own commit, so none is lost, and
-//     concurrent exchanges share one transaction.
+//     it): concurrent exchanges share one transaction. With a record window
+//     (the server's default) an exchange returns once its record is queued;
+//     with none it waits for its own commit (record.go).
+//   - Two token formats: sealed (self-contained; clusters) and reference
+//     (50 characters naming the session record; a single node), see
+//     seal.go and reference.go.
 //   - Tokens over 2048 bytes shed their largest claims except sub, iss and
 //     aud; if still too large, PackedPolicyTooLarge.
 //   - Subject revocation stops every session of that subject issued up to

@@ -88,6 +88,8 @@ type env struct {
 	pols  *policies
 	svc   *sts.Service
 	api   http.Handler
+	// format is the token format of newService.
+	format string
 }
 
 type envOpts struct {
@@ -95,11 +97,12 @@ type envOpts struct {
 	store       state.Store
 	cleanup     time.Duration
 	extraKeys   []oidctest.Key
+	tokenFormat string // sts.Config.TokenFormat ("": sealed)
 }
 
 func newEnv(t testing.TB, o envOpts) *env {
 	t.Helper()
-	e := &env{t: t, clk: newClock(), key: oidctest.NewKey(t, "k1", jose.RS256)}
+	e := &env{t: t, clk: newClock(), key: oidctest.NewKey(t, "k1", jose.RS256), format: o.tokenFormat}
 	e.idp = oidctest.Start(t, append([]oidctest.Key{e.key}, o.extraKeys...)...)
 	cfg := oidc.ProviderConfig{Name: "test", ConfigURL: e.idp.URL(), Audiences: []string{"fedstore"}}
 	if o.providerCfg != nil {
@@ -133,6 +136,7 @@ func (e *env) newService(cleanup time.Duration) *sts.Service {
 	e.t.Helper()
 	svc, err := sts.New(context.Background(), sts.Config{
 		Store: e.store, Verifier: e.reg, Policies: e.pols, Clock: e.clk.Now, CleanupInterval: cleanup,
+		TokenFormat: e.format,
 	})
 	if err != nil {
 		e.t.Fatalf("sts.New: %v", err)

@@ -41,6 +41,9 @@ type sealKey struct {
 	hexID   string
 	created time.Time
 	aead    cipher.AEAD
+	// ref authenticates reference tokens and derives their secrets
+	// (reference.go); it is derived from the sealing secret.
+	ref [refKeyLen]byte
 }
 
 // keyring holds every sealing key the store knows; the newest seals new
@@ -76,7 +79,7 @@ func parseKey(kv state.KV) (*sealKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sts: key record %s: %w", kv.Key, err)
 	}
-	k := &sealKey{hexID: rec.ID, created: rec.CreatedAt, aead: aead}
+	k := &sealKey{hexID: rec.ID, created: rec.CreatedAt, aead: aead, ref: deriveRefKey(rec.Secret)}
 	copy(k.id[:], raw)
 	return k, nil
 }

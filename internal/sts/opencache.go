@@ -1,6 +1,7 @@
 package sts
 
 import (
+	"context"
 	"crypto/subtle"
 	"sync"
 	"sync/atomic"
@@ -12,8 +13,10 @@ import (
 // access key and hold the whole token, compared in constant time: a hit
 // needs the exact token that once authenticated. An entry is valid only for
 // the key-ring generation it was opened under, so rotating or removing a
-// sealing key empties the cache in effect. Expiry and revocation are still
-// checked on every request by the caller. Bounded: when full it starts over.
+// sealing key empties the cache in effect. Sessions of reference tokens are
+// put in at issue time, so the issuing node never reads them back. Expiry
+// and revocation are still checked on every request by the caller.
+// Bounded: when full it starts over.
 type openCache struct {
 	max int64
 	n   atomic.Int64
@@ -79,11 +82,19 @@ func (c *openCache) put(accessKey, token string, gen uint64, p *payload) *opened
 }
 
 // open returns the session of tok for accessKey, from the cache or by
-// opening it (a token for another access key is not cached).
-func (s *Service) open(accessKey, tok string) (*openedSession, error) {
+// opening it (a token for another access key is not cached). A reference
+// token needs its session record (reference.go).
+func (s *Service) open(ctx context.Context, accessKey, tok string) (*openedSession, error) {
 	gen := s.keys.gen.Load()
 	if p := s.opened.get(accessKey, tok, gen); p != nil {
 		return p, nil
+	}
+	if isReferenceToken(tok) {
+		p, err := s.openReference(ctx, accessKey, tok)
+		if err != nil {
+			return nil, err
+		}
+		return s.opened.put(accessKey, tok, gen, p), nil
 	}
 	p, err := s.sealer.open(s.keys, tok)
 	if err != nil {

@@ -49,12 +49,19 @@ func decodeSession(kv state.KV) (Session, error) {
 //     returns once its record is queued; the recorder commits what is
 //     queued at least every window. A crash (power loss, kill -9) loses
 //     the records queued in the last window plus the commit running then.
-//     What that costs: those sessions' credentials keep working until they
-//     expire (tokens carry everything a node needs), but they are missing
-//     from `fedstore sts list` and can be revoked by subject only, not by
-//     access key. A clean shutdown commits everything queued. While the
-//     store fails to commit, exchanges wait for their records again (so
-//     the failure reaches the caller) until a commit succeeds.
+//     What that costs depends on the token format. Sealed tokens: those
+//     sessions' credentials keep working until they expire (the token
+//     carries everything a node needs), but they are missing from
+//     `fedstore sts list` and can be revoked by subject only, not by
+//     access key. Reference tokens (reference.go): the session is its
+//     record, so those credentials stop working at the restart (InvalidToken,
+//     "unknown or lost session") and their clients exchange again; until
+//     the crash the issuing node served them from memory. A clean shutdown
+//     commits everything queued. While the store fails to commit,
+//     exchanges wait for their records again (so the failure reaches the
+//     caller) until a commit succeeds; records whose commit failed are kept
+//     in memory until their sessions expire (reference tokens keep working
+//     on this node until a restart).
 //
 // Without a Batcher (etcd) each record is one create-only Put.
 type recorder struct {
@@ -77,6 +84,21 @@ type recorder struct {
 	recentMu  sync.Mutex
 	recent    [2]map[string]struct{}
 	recentSec int64
+
+	// pending holds the records queued and not committed yet (async mode,
+	// when the service issues reference tokens; nil otherwise), by key:
+	// reference tokens find their session there before its commit
+	// (reference.go). A record leaves once committed; one whose commit
+	// failed stays until its session expires (pruneFailed), so that its
+	// credentials keep working on this node until a restart.
+	pendingMu sync.Mutex
+	pending   map[string]pendingRecord
+}
+
+type pendingRecord struct {
+	value   []byte
+	expires time.Time
+	failed  bool
 }
 
 type recordReq struct {
@@ -88,8 +110,11 @@ type recordReq struct {
 // exchanges wait (the loss window is bounded in count as well as time).
 const asyncQueue = 8192
 
-func newRecorder(st state.Store, linger time.Duration, batchMax int, window time.Duration, done <-chan struct{}, log *slog.Logger) *recorder {
+func newRecorder(st state.Store, linger time.Duration, batchMax int, window time.Duration, keepPending bool, done <-chan struct{}, log *slog.Logger) *recorder {
 	r := &recorder{st: st, linger: linger, max: batchMax, done: done, log: log}
+	if keepPending {
+		r.pending = map[string]pendingRecord{}
+	}
 	if b, ok := st.(state.Batcher); ok {
 		r.batcher = b
 		q := batchMax
@@ -101,10 +126,11 @@ func newRecorder(st state.Store, linger time.Duration, batchMax int, window time
 	return r
 }
 
-// record stores kv (create-only). In sync mode it returns once the record
-// is committed; a key that exists already is an ErrConflict and leaves the
-// existing record. In async mode it returns once the record is queued.
-func (r *recorder) record(ctx context.Context, kv state.KV, now time.Time) error {
+// record stores kv (create-only), the record of a session that expires at
+// expires. In sync mode it returns once the record is committed; a key
+// that exists already is an ErrConflict and leaves the existing record. In
+// async mode it returns once the record is queued (and pending).
+func (r *recorder) record(ctx context.Context, kv state.KV, now, expires time.Time) error {
 	if r.batcher == nil {
 		_, err := r.st.Put(ctx, kv.Key, kv.Value, state.MustNotExist)
 		return err
@@ -114,10 +140,20 @@ func (r *recorder) record(ctx context.Context, kv state.KV, now time.Time) error
 		return fmt.Errorf("%w: %s was issued a moment ago", state.ErrConflict, kv.Key)
 	}
 	req := recordReq{kv: kv}
+	keep := async && r.pending != nil
 	if !async {
 		req.res = make(chan error, 1)
+	} else if keep {
+		r.pendingMu.Lock()
+		r.pending[kv.Key] = pendingRecord{value: kv.Value, expires: expires}
+		r.pendingMu.Unlock()
 	}
 	if err := r.enqueue(ctx, req); err != nil || async {
+		if err != nil && keep {
+			r.pendingMu.Lock()
+			delete(r.pending, kv.Key)
+			r.pendingMu.Unlock()
+		}
 		return err
 	}
 	// On ctx.Done the record may still be committed; the credentials are
@@ -236,6 +272,19 @@ func (r *recorder) commit(batch []recordReq) {
 			r.log.Info("sts: session records are committed again")
 		}
 	}
+	r.pendingMu.Lock()
+	for i, req := range batch {
+		if r.pending == nil || req.res != nil || idx[i] < 0 {
+			continue
+		}
+		if err == nil && res[idx[i]].Err == nil {
+			delete(r.pending, req.kv.Key)
+		} else if pr, ok := r.pending[req.kv.Key]; ok {
+			pr.failed = true
+			r.pending[req.kv.Key] = pr
+		}
+	}
+	r.pendingMu.Unlock()
 	for i, req := range batch {
 		rerr := err
 		if err == nil && idx[i] >= 0 {
@@ -249,6 +298,27 @@ func (r *recorder) commit(batch []recordReq) {
 			// Only a collision with a record of an earlier process in the
 			// same second can get here (55 random bits).
 			r.log.Error("sts: a session record was not written", "access_key", strings.TrimPrefix(req.kv.Key, PrefixSessions), "err", rerr)
+		}
+	}
+}
+
+// pendingValue returns the record under key if it is queued (or its commit
+// failed).
+func (r *recorder) pendingValue(key string) ([]byte, bool) {
+	r.pendingMu.Lock()
+	defer r.pendingMu.Unlock()
+	pr, ok := r.pending[key]
+	return pr.value, ok
+}
+
+// pruneFailed forgets the records that could not be committed whose
+// sessions expired by now.
+func (r *recorder) pruneFailed(now time.Time) {
+	r.pendingMu.Lock()
+	defer r.pendingMu.Unlock()
+	for key, pr := range r.pending {
+		if pr.failed && !pr.expires.After(now) {
+			delete(r.pending, key)
 		}
 	}
 }

@@ -70,7 +70,8 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = stop
-	s.rec = newRecorder(cfg.Store, cfg.BatchLinger, cfg.BatchMax, cfg.RecordWindow, runCtx.Done(), s.log)
+	s.rec = newRecorder(cfg.Store, cfg.BatchLinger, cfg.BatchMax, cfg.RecordWindow,
+		cfg.TokenFormat == TokenFormatReference, runCtx.Done(), s.log)
 	s.goRun(s.rec.run)
 	for i, f := range followers {
 		s.goRun(func() { f.run(runCtx, revs[i]) })
@@ -230,7 +231,7 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityI
 	}
 	sess := &Session{Subject: claims.Subject, Provider: claims.Provider, Issuer: claims.Issuer,
 		Policies: m.Policies, SessionName: in.RoleSessionName, ARN: arn, SourceIP: in.SourceIP, IssuedAt: now, ExpiresAt: exp}
-	tok, err := s.issue(ctx, p, sess, now)
+	tok, sealedLen, err := s.issue(ctx, p, sess, now)
 	if err != nil {
 		return nil, err
 	}
@@ -246,50 +247,69 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityI
 		AssumedRoleID: ak + ":" + in.RoleSessionName, Provider: claims.Issuer, Audience: claims.MatchedAudience,
 	}
 	if in.Policy != "" {
-		out.PackedPolicySize = (len(tok)*100 + MaxSessionTokenLen - 1) / MaxSessionTokenLen
+		out.PackedPolicySize = (sealedLen*100 + MaxSessionTokenLen - 1) / MaxSessionTokenLen
 	}
 	return out, nil
 }
 
-// issue draws credentials into p and sess, seals p into a session token
-// and records sess durably. An access key that collides with a recorded
-// session's (the store refuses to overwrite it) is drawn again, up to
-// maxIssueAttempts times.
-func (s *Service) issue(ctx context.Context, p *payload, sess *Session, now time.Time) (string, error) {
+// issue draws credentials into p and sess, makes the session token (sealed
+// or reference, Config.TokenFormat) and records sess durably; it returns
+// the token and the length of the sealed token (the token itself when
+// sealed). An access key that collides with a recorded session's (the
+// store refuses to overwrite it) is drawn again, up to maxIssueAttempts
+// times.
+func (s *Service) issue(ctx context.Context, p *payload, sess *Session, now time.Time) (string, int, error) {
+	gen := s.keys.gen.Load() // before the key: a key removed since makes the cache entry stale
 	k := s.keys.currentKey()
 	if k == nil {
-		return "", fmt.Errorf("%w: no sealing key", ErrUnavailable)
+		return "", 0, fmt.Errorf("%w: no sealing key", ErrUnavailable)
 	}
+	reference := s.cfg.TokenFormat == TokenFormatReference
 	for attempt := 1; ; attempt++ {
 		ak, secret, nonce, err := s.newCredentials(now)
 		if err != nil {
-			return "", err
+			return "", 0, err
 		}
 		p.AccessKey, p.Secret, sess.AccessKey = ak, secret, ak
-		tok, err := s.sealer.seal(k, p, nonce)
+		var (
+			tok       string
+			sealedLen int
+			b         []byte
+		)
+		if reference {
+			tok, sealedLen, b, err = s.issueReference(k, p, sess, nonce)
+		} else {
+			tok, err = s.sealer.seal(k, p, nonce)
+			sealedLen = len(tok)
+		}
 		if errors.Is(err, errTokenTooLarge) {
-			return "", fmt.Errorf("%w: the session policy, policy names and identity do not fit a %d-byte session token (%v); shorten the session policy", ErrPackedPolicyTooLarge, MaxSessionTokenLen, err)
+			return "", 0, fmt.Errorf("%w: the session policy, policy names and identity do not fit a %d-byte session token (%v); shorten the session policy", ErrPackedPolicyTooLarge, MaxSessionTokenLen, err)
 		}
 		if err != nil {
-			return "", err
+			return "", 0, err
 		}
-		b, err := json.Marshal(sess)
-		if err != nil {
-			return "", fmt.Errorf("sts: encode session: %w", err)
+		if !reference {
+			if b, err = json.Marshal(sess); err != nil {
+				return "", 0, fmt.Errorf("sts: encode session: %w", err)
+			}
 		}
-		err = s.rec.record(ctx, state.KV{Key: PrefixSessions + ak, Value: b}, now)
+		err = s.rec.record(ctx, state.KV{Key: PrefixSessions + ak, Value: b}, now, sess.ExpiresAt)
 		switch {
 		case err == nil:
-			return tok, nil
+			if reference {
+				// The issuing node never reads its own sessions back.
+				s.opened.put(ak, tok, gen, p)
+			}
+			return tok, sealedLen, nil
 		case ctx.Err() != nil:
-			return "", fmt.Errorf("sts: record session: %w", err)
+			return "", 0, fmt.Errorf("sts: record session: %w", err)
 		case errors.Is(err, state.ErrConflict) && attempt < maxIssueAttempts:
 			s.log.WarnContext(ctx, "sts access key collision, drawing another", "access_key", ak, "attempt", attempt)
 			continue
 		case errors.Is(err, state.ErrConflict):
-			return "", fmt.Errorf("sts: record session: %d access keys drawn in a row collide with recorded sessions: %w", attempt, err)
+			return "", 0, fmt.Errorf("sts: record session: %d access keys drawn in a row collide with recorded sessions: %w", attempt, err)
 		}
-		return "", fmt.Errorf("%w: the session could not be recorded: %v", ErrUnavailable, err)
+		return "", 0, fmt.Errorf("%w: the session could not be recorded: %v", ErrUnavailable, err)
 	}
 }
 

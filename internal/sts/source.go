@@ -3,6 +3,7 @@ package sts
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"time"
 
@@ -41,20 +42,25 @@ func newOpenedSession(p *payload) *openedSession {
 	}}
 }
 
-// LookupCredential implements authn.CredentialSource for session keys. It
-// needs no store read: the token carries the session, sealed. A key that
+// LookupCredential implements authn.CredentialSource for session keys. A
+// sealed token needs no store read: it carries the session. A reference
+// token not opened before on this node reads its session record (an error
+// reading it is returned as is, an internal error). A key that
 // is not a session key is authn.ErrInvalidAccessKeyId (so a chain can try
 // other sources); a missing, forged, tampered or foreign token, or one
 // issued for another access key, is authn.ErrInvalidToken; an expired
 // session authn.ErrExpiredToken; a revoked one authn.ErrInvalidToken.
-func (s *Service) LookupCredential(_ context.Context, accessKey, sessionToken string) (authn.Credential, error) {
+func (s *Service) LookupCredential(ctx context.Context, accessKey, sessionToken string) (authn.Credential, error) {
 	if !IsSessionAccessKey(accessKey) {
 		return authn.Credential{}, fmt.Errorf("%w: access key %q", authn.ErrInvalidAccessKeyId, accessKey)
 	}
 	if sessionToken == "" {
 		return authn.Credential{}, fmt.Errorf("%w: temporary credentials need their session token (X-Amz-Security-Token)", authn.ErrInvalidToken)
 	}
-	o, err := s.open(accessKey, sessionToken)
+	o, err := s.open(ctx, accessKey, sessionToken)
+	if errors.Is(err, errSessionRead) {
+		return authn.Credential{}, err // the store failed: no verdict on the token
+	}
 	if err != nil {
 		return authn.Credential{}, fmt.Errorf("%w: %v", authn.ErrInvalidToken, err)
 	}
