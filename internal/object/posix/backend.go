@@ -63,6 +63,7 @@ type Backend struct {
 
 	roots    rootCache // open bucket directories, see roots.go
 	metaBufs sync.Pool // of *[xattrBuf]byte, see readMeta
+	bodies   memBodies // buffers of small objects read whole (smallbody.go)
 
 	retiredMu sync.Mutex
 	retired   []retiredSidecar // sidecars of replaced or deleted files, removed after a grace period

@@ -74,11 +74,12 @@ func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uplo
 	if total > MaxObjectSize {
 		return object.ObjectInfo{}, fmt.Errorf("%w: the parts add up to %d bytes, the limit is %d", object.ErrEntityTooLarge, total, int64(MaxObjectSize))
 	}
-	f, err := b.createTemp()
+	f, err := b.createTempFile()
 	if err != nil {
 		return object.ObjectInfo{}, err
 	}
-	defer discardTemp(f)
+	committed := false
+	defer func() { closeTemp(f, committed) }()
 	total = 0
 	for i, p := range parts {
 		n, err := appendPart(ctx, f, filepath.Join(dir, partBase(p.PartNumber)+".part"))
@@ -100,6 +101,7 @@ func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uplo
 	if err != nil {
 		return object.ObjectInfo{}, err
 	}
+	committed = true
 	if err := os.RemoveAll(dir); err != nil {
 		b.log.Warn("posix: removing a completed upload", "upload_id", uploadID, "err", err)
 	}

@@ -11,11 +11,13 @@
 //     (upload.json, NNNNN.part, NNNNN.json per part), meta/<bucket>/ (sidecar
 //     metadata) and buckets/<bucket> (creation time).
 //   - Metadata (content type, user metadata, ETag, checksum, parts count) is
-//     JSON in the user xattr "user.fedstore.meta" of the file, written on the
+//     a compact binary record (metabin.go: about 30 bytes for a plain PUT, so
+//     it fits in the inode; versions before it wrote JSON, still read) in the
+//     user xattr "user.fedstore.meta" of the file, written on the
 //     temp file before the rename so data and metadata appear together. When
 //     the filesystem has no user xattrs (probed once in New) or
 //     Options.ForceSidecar is set, or the record is too large for an xattr, it
-//     is a sidecar at meta/<bucket>/<key dir>/.fedstore-meta/<key base>.json
+//     is a JSON sidecar at meta/<bucket>/<key dir>/.fedstore-meta/<key base>.json
 //     (a per-directory folder, so key "a" and key "a.json/x" cannot collide),
 //     written after the rename and bound to the file's inode: a sidecar whose
 //     inode, size or mtime differ from the file is ignored.
@@ -29,9 +31,15 @@
 //     DIR/.fedstore-dir-marker inside its directory. Key segments starting
 //     with ".fedstore" are reserved and rejected, as are "." and "..", empty
 //     segments, NUL bytes, segments over 255 bytes and a leading "/".
-//   - Every path inside a bucket is resolved through os.Root, so no key and
-//     no symbolic link leads outside DATA/BUCKET; objects are opened with
-//     O_NOFOLLOW and symbolic links are not listed.
+//   - Every path inside a bucket is resolved beneath DATA/BUCKET, so no key
+//     and no symbolic link leads outside it: GET and HEAD open objects with
+//     one openat2 (RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS:
+//     no symbolic link is followed at all; openat2.go) and a small PUT opens
+//     the target directory the same way (putdir.go), where the kernel has
+//     openat2; everything else goes through os.Root, which follows links
+//     that stay inside the bucket. Objects are opened with O_NOFOLLOW and
+//     symbolic links are not listed. fedstore never creates links: one
+//     planted in a bucket's directory by hand reads as no key.
 //
 // It must not import net/http or any API package.
 package posix

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/fedstore/fedstore/internal/object"
 )
@@ -33,32 +36,57 @@ func openError(bucket, key string, err error) error {
 	return fmt.Errorf("posix: open %s/%s: %w", bucket, key, err)
 }
 
-// openKey opens the object file of key in bucket. An invalid key cannot
-// exist, so reads of it answer ErrNoSuchKey (wrapping the reason). The open
-// file does not need the bucket's root: it is released before returning.
-func (b *Backend) openKey(bucket, key string) (*os.File, string, error) {
+// openKey opens the object file of key in bucket: with openat2 on the
+// bucket directory's descriptor where the kernel has it (openat2.go), else
+// through os.Root. An invalid key cannot exist, so reads of it answer
+// ErrNoSuchKey (wrapping the reason). The open file does not need the
+// bucket's root: it is released before returning.
+func (b *Backend) openKey(bucket, key string) (objectFile, error) {
 	r, err := b.acquireBucket(bucket)
 	if err != nil {
-		return nil, "", err
+		return objectFile{}, err
 	}
 	rel, err := keyToPath(key)
 	if err != nil {
 		r.release()
-		return nil, "", fmt.Errorf("%w: %v", object.ErrNoSuchKey, err) // only NoSuchKey, as S3 answers
+		return objectFile{}, fmt.Errorf("%w: %v", object.ErrNoSuchKey, err) // only NoSuchKey, as S3 answers
 	}
-	f, err := r.root.OpenFile(rel, openFlags, 0)
+	o, at2, err := b.openIn(r, rel)
 	if errors.Is(err, syscall.ENOENT) && r.stale() {
 		// The bucket's directory was replaced (or removed) behind our back.
 		if r, err = b.reopen(bucket, r); err != nil {
-			return nil, "", err
+			return objectFile{}, err
 		}
-		f, err = r.root.OpenFile(rel, openFlags, 0)
+		o, at2, err = b.openIn(r, rel)
 	}
 	r.release()
-	if err != nil {
-		return nil, "", openError(bucket, key, err)
+	switch {
+	case err != nil && at2:
+		return objectFile{}, openat2Error(bucket, key, rel, err)
+	case err != nil:
+		return objectFile{}, openError(bucket, key, err)
 	}
-	return f, rel, nil
+	return o, nil
+}
+
+// openIn opens rel in the bucket directory r. at2 tells whether openat2
+// did (err is then its errno) or os.Root.
+func (b *Backend) openIn(r *bucketRoot, rel string) (o objectFile, at2 bool, err error) {
+	if b.useOpenat2(r) {
+		fd, err := openat2Object(r.fd, rel)
+		if err == nil {
+			return objectFile{fd: fd, dir: r.path, rel: rel}, true, nil
+		}
+		if err != unix.EAGAIN {
+			return objectFile{}, true, err
+		}
+		// Raced renames past the retries: let os.Root try.
+	}
+	f, err := r.root.OpenFile(rel, openFlags, 0)
+	if err != nil {
+		return objectFile{}, false, err
+	}
+	return objectFile{fd: int(f.Fd()), f: f, dir: r.path, rel: rel}, false, nil // Fd leaves f's mode alone: see readMeta
 }
 
 // objectInfo opens rel, reads its metadata and closes it.
@@ -71,30 +99,62 @@ func (b *Backend) objectInfo(r *os.Root, bucket, key, rel string) (object.Object
 	return b.readMeta(f, bucket, key, rel)
 }
 
+// memReadAttempts bounds how often GetObject describes and reads a small
+// object that turns out shorter than its fstat said.
+const memReadAttempts = 2
+
 // GetObject implements object.Backend: the metadata is read from the open
 // file, so Info describes exactly the bytes Body reads (a later PUT replaces
-// the directory entry, not this file).
+// the directory entry, not this file). A small object (up to maxMemBody) is
+// read whole and its file closed at once; a larger one's Body is its file.
 func (b *Backend) GetObject(ctx context.Context, bucket, key string) (*object.Object, error) {
-	f, rel, err := b.openKey(bucket, key)
+	o, err := b.openKey(bucket, key)
 	if err != nil {
 		return nil, err
 	}
-	info, err := b.readMeta(f, bucket, key, rel)
-	if err != nil {
-		f.Close()
-		return nil, err
+	return b.getOpen(&o, bucket, key, nil)
+}
+
+// getOpen is GetObject of the open file o, which it closes or hands over
+// to the Body. Tests pass described, called after each fstat.
+func (b *Backend) getOpen(o *objectFile, bucket, key string, described func()) (*object.Object, error) {
+	for attempt := 1; ; attempt++ {
+		info, err := b.readMetaFD(o, bucket, key)
+		if err != nil {
+			o.close()
+			return nil, err
+		}
+		if info.Size > maxMemBody {
+			return &object.Object{Info: info, Body: o.file()}, nil
+		}
+		if described != nil {
+			described()
+		}
+		obj, complete, err := b.bodies.readMem(o.fd, info)
+		if complete || err != nil || attempt == memReadAttempts {
+			o.close()
+		}
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("posix: read %s/%s: %w", bucket, key, &fs.PathError{Op: "pread", Path: o.name(), Err: err})
+		case complete:
+			return obj, nil
+		case attempt == memReadAttempts:
+			return nil, fmt.Errorf("posix: read %s/%s: %w", bucket, key, io.ErrUnexpectedEOF)
+		}
+		// Truncated since the fstat, by something other than fedstore
+		// (which replaces files): describe what the file holds now.
 	}
-	return &object.Object{Info: info, Body: f}, nil
 }
 
 // HeadObject implements object.Backend.
 func (b *Backend) HeadObject(ctx context.Context, bucket, key string) (object.ObjectInfo, error) {
-	f, rel, err := b.openKey(bucket, key)
+	o, err := b.openKey(bucket, key)
 	if err != nil {
 		return object.ObjectInfo{}, err
 	}
-	defer f.Close()
-	return b.readMeta(f, bucket, key, rel)
+	defer o.close()
+	return b.readMetaFD(&o, bucket, key)
 }
 
 // DeleteObject implements object.Backend: it removes the file, its sidecar,

@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -121,51 +122,8 @@ func (b *Backend) sidecarFile(bucket, rel string, ino uint64) string {
 // readMeta loads the metadata of the open object f (at rel in bucket) and
 // builds its ObjectInfo.
 func (b *Backend) readMeta(f *os.File, bucket, key, rel string) (object.ObjectInfo, error) {
-	fd := int(f.Fd()) // f is not in non-blocking mode of the runtime's: Fd changes nothing
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		return object.ObjectInfo{}, fmt.Errorf("posix: stat %s/%s: %w", bucket, key, &fs.PathError{Op: "fstat", Path: f.Name(), Err: err})
-	}
-	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return object.ObjectInfo{}, fmt.Errorf("%w: %s/%s", object.ErrNoSuchKey, bucket, key)
-	}
-	id := identityOfStat(&st)
-	var raw []byte
-	var err error
-	fromXattr := false
-	if b.xattr {
-		buf := b.getMetaBuf()
-		defer b.metaBufs.Put(buf) // decodeMeta copies what it keeps
-		if raw, err = readXattr(fd, buf[:]); err != nil {
-			return object.ObjectInfo{}, err
-		}
-		fromXattr = raw != nil
-	}
-	if raw == nil {
-		raw = readSmallFile(b.sidecarFile(bucket, rel, id.ino))
-	}
-	info := object.ObjectInfo{Bucket: bucket, Key: key, Size: id.size, LastModified: id.mtime.UTC()}
-	var rec metaRecord
-	if raw != nil {
-		rec, err = decodeMeta(raw)
-	}
-	if raw != nil && err == nil {
-		info.Metadata = rec.Metadata
-		trusted := rec.Size == id.size && rec.MtimeNs == id.mtimeNs && (fromXattr || rec.Ino == id.ino)
-		if !fromXattr && rec.Ino != id.ino {
-			info.Metadata = object.Metadata{} // a sidecar of another file
-		}
-		if trusted {
-			info.ETag, info.Checksum, info.PartsCount = rec.ETag, rec.Checksum, rec.PartsCount
-		}
-	}
-	if info.ETag == "" {
-		info.ETag = syntheticETag(id)
-	}
-	if info.Metadata.ContentType == "" {
-		info.Metadata.ContentType = defaultContentType
-	}
-	return info, nil
+	dir, _ := strings.CutSuffix(f.Name(), "/"+rel)                                           // so that the objectFile's name is f's
+	return b.readMetaFD(&objectFile{fd: int(f.Fd()), f: f, dir: dir, rel: rel}, bucket, key) // metafd.go
 }
 
 // syntheticETag is the ETag of a file without metadata (see doc.go).

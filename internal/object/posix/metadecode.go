@@ -8,14 +8,23 @@ import (
 	"github.com/fedstore/fedstore/internal/object"
 )
 
-// decodeMeta decodes a stored metadata record. Every GET and HEAD decodes
-// one, and encoding/json's reflection was a tenth of a 4 KiB GET's CPU, so
-// records in the exact form json.Marshal writes them (known keys in their
+// decodeMeta decodes a stored metadata record: binary (metabin.go, what
+// PUTs write to xattrs) or JSON (sidecars, and xattrs older versions
+// wrote). No JSON text starts with the binary magic byte.
+func decodeMeta(raw []byte) (metaRecord, error) {
+	if len(raw) > 0 && raw[0] == metaBinMagic {
+		return decodeMetaBin(raw)
+	}
+	return decodeMetaJSON(raw)
+}
+
+// decodeMetaJSON decodes a JSON record. encoding/json's reflection was a
+// tenth of a 4 KiB GET's CPU, so records in the exact form json.Marshal writes them (known keys in their
 // spelling, integers, ASCII strings) take a hand-written path; anything else
 // (old or hand-made records, other spellings, escapes other than \" and \\,
 // non-ASCII text) goes to encoding/json, so the result is always what
 // json.Unmarshal gives (FuzzDecodeMeta checks that).
-func decodeMeta(raw []byte) (metaRecord, error) {
+func decodeMetaJSON(raw []byte) (metaRecord, error) {
 	var rec metaRecord
 	d := metaDecoder{b: raw}
 	if d.record(&rec) {

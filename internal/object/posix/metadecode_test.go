@@ -9,8 +9,9 @@ import (
 	"github.com/fedstore/fedstore/internal/object"
 )
 
-// FuzzDecodeMeta: decodeMeta gives exactly what json.Unmarshal gives, error
-// or value, for any input.
+// FuzzDecodeMeta: decodeMetaJSON gives exactly what json.Unmarshal gives,
+// error or value, for any input; so does decodeMeta for any input that does
+// not start with the binary record's magic byte (FuzzDecodeMetaBin).
 func FuzzDecodeMeta(f *testing.F) {
 	full, _ := json.Marshal(metaRecord{
 		Version: 1, ETag: `"0123456789abcdef0123456789abcdef"`, Size: 4096, MtimeNs: 1764409131123456789, Ino: 1 << 40,
@@ -36,15 +37,21 @@ func FuzzDecodeMeta(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		var want metaRecord
 		wantErr := json.Unmarshal(raw, &want)
-		got, gotErr := decodeMeta(raw)
-		if (wantErr == nil) != (gotErr == nil) {
-			t.Fatalf("%q: error %v, json.Unmarshal's %v", raw, gotErr, wantErr)
+		decoders := []func([]byte) (metaRecord, error){decodeMetaJSON}
+		if len(raw) == 0 || raw[0] != metaBinMagic {
+			decoders = append(decoders, decodeMeta)
 		}
-		if wantErr != nil {
-			return
-		}
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Fatalf("%q: differs from json.Unmarshal (-json +decodeMeta):\n%s", raw, diff)
+		for _, decode := range decoders {
+			got, gotErr := decode(raw)
+			if (wantErr == nil) != (gotErr == nil) {
+				t.Fatalf("%q: error %v, json.Unmarshal's %v", raw, gotErr, wantErr)
+			}
+			if wantErr != nil {
+				continue
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("%q: differs from json.Unmarshal (-json +decoder):\n%s", raw, diff)
+			}
 		}
 	})
 }

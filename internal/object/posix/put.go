@@ -98,11 +98,12 @@ func (b *Backend) PutObject(ctx context.Context, bucket, key string, body io.Rea
 	}
 	defer br.release()
 	r := br.root
-	f, err := b.createTemp()
+	f, err := b.createTempFile()
 	if err != nil {
 		return object.ObjectInfo{}, err
 	}
-	defer discardTemp(f) // after a successful rename, the Remove fails harmlessly
+	committed := false
+	defer func() { closeTemp(f, committed) }()
 	var keep *bytes.Buffer
 	if b.journal != nil && opts.Size >= 0 && opts.Size <= JournalMaxObject {
 		keep = bytes.NewBuffer(make([]byte, 0, opts.Size))
@@ -119,7 +120,44 @@ func (b *Backend) PutObject(ctx context.Context, bucket, key string, body io.Rea
 	if keep != nil {
 		data = keep.Bytes()
 	}
-	return b.commit(ctx, r, bucket, key, rel, f, &rec, data)
+	info, err := b.commit(ctx, r, bucket, key, rel, f, &rec, data)
+	committed = err == nil
+	return info, err
+}
+
+// createTempFile is createTemp without os.OpenFile's attempt to put the
+// file in the runtime's poller (two fcntls, an epoll_ctl the kernel refuses
+// for a regular file, two fcntls back): os.NewFile asks one F_GETFL.
+func (b *Backend) createTempFile() (*os.File, error) {
+	for range 3 {
+		name, err := b.randomHex(12)
+		if err != nil {
+			return nil, err
+		}
+		p := b.tmp + "/" + name
+		fd, err := unix.Open(p, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o644)
+		for err == unix.EINTR {
+			fd, err = unix.Open(p, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o644)
+		}
+		if err == unix.EEXIST {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("posix: temp file: %w", &fs.PathError{Op: "open", Path: p, Err: err})
+		}
+		return os.NewFile(uintptr(fd), p), nil
+	}
+	return nil, errors.New("posix: temp file: name collisions")
+}
+
+// closeTemp closes the temp file f and, unless it was renamed into place,
+// removes it.
+func closeTemp(f *os.File, renamed bool) {
+	if renamed {
+		f.Close()
+		return
+	}
+	discardTemp(f)
 }
 
 // commit makes the fully written temp file f the object at rel: fsync, the
@@ -135,18 +173,17 @@ func (b *Backend) commit(ctx context.Context, r *os.Root, bucket, key, rel strin
 			return object.ObjectInfo{}, fmt.Errorf("posix: sync: %w", err)
 		}
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		return object.ObjectInfo{}, fmt.Errorf("posix: stat: %w", err)
+	// The record binds the file's mtime, which only the kernel knows.
+	var st unix.Stat_t
+	if err := fstatFile(f, &st); err != nil {
+		return object.ObjectInfo{}, fmt.Errorf("posix: stat: %w", &fs.PathError{Op: "fstat", Path: f.Name(), Err: err})
 	}
-	id := identityOf(fi)
+	id := identityOfStat(&st)
 	rec.MtimeNs = id.mtimeNs
 	useXattr := b.xattr
-	raw, err := json.Marshal(rec)
-	if err != nil {
-		return object.ObjectInfo{}, fmt.Errorf("posix: metadata: %w", err)
-	}
+	var raw []byte
 	if useXattr {
+		raw = appendMetaBin(make([]byte, 0, 64), rec) // see metabin.go: small enough for the inode
 		if err := setXattr(f, raw); err != nil {
 			if !xattrTooBig(err) {
 				return object.ObjectInfo{}, err
@@ -163,7 +200,8 @@ func (b *Backend) commit(ctx context.Context, r *os.Root, bucket, key, rel strin
 	}
 	if !useXattr {
 		rec.Ino = id.ino
-		if raw, err = json.Marshal(rec); err != nil {
+		var err error
+		if raw, err = json.Marshal(rec); err != nil { // sidecars stay JSON
 			return object.ObjectInfo{}, fmt.Errorf("posix: metadata: %w", err)
 		}
 		if err := b.writeFileAtomic(b.sidecarFile(bucket, rel, id.ino), raw); err != nil {
@@ -182,16 +220,25 @@ func (b *Backend) commit(ctx context.Context, r *os.Root, bucket, key, rel strin
 	}
 	unlock := b.keys.lock(bucket + "/" + rel)
 	defer unlock()
-	var oldIno uint64
-	if fi, err := r.Lstat(rel); err == nil && fi.Mode().IsRegular() {
-		oldIno = identityOf(fi).ino
+	// The parent directory is opened (made) before the journal record: a
+	// key that conflicts fails without one. The renames go through it, and
+	// the replaced file's inode is read in it.
+	dir, base := path.Split(rel)
+	parent, err := b.openParent(r, bucket, dir)
+	if err != nil {
+		if !viaJournal {
+			b.removeSidecar(bucket, rel, id.ino)
+		}
+		return object.ObjectInfo{}, err
 	}
+	defer func() { parent.close() }()
+	oldIno := parent.regularIno(base)
 	if viaJournal {
-		if err := b.renameJournaled(r, bucket, rel, f.Name(), raw, rec.MtimeNs, data); err != nil {
+		if err := b.renameJournaled(r, bucket, rel, f.Name(), raw, rec.MtimeNs, data, &parent); err != nil {
 			return object.ObjectInfo{}, err
 		}
 	} else {
-		if err := b.renameInto(r, rel, f.Name(), true); err != nil {
+		if err := b.renameAt(r, bucket, rel, f.Name(), true, &parent); err != nil {
 			b.removeSidecar(bucket, rel, id.ino)
 			return object.ObjectInfo{}, err
 		}
@@ -215,14 +262,15 @@ func (b *Backend) commit(ctx context.Context, r *os.Root, bucket, key, rel strin
 }
 
 // renameJournaled publishes a small object through the journal: its record
-// is made durable first, then the temp file is renamed into place without
-// fsyncs. The caller holds the key's lock.
-func (b *Backend) renameJournaled(r *os.Root, bucket, rel, tmpName string, meta []byte, mtimeNs int64, data []byte) error {
+// is made durable first, then the temp file is renamed into place (through
+// parent, the open directory of rel) without fsyncs. The caller holds the
+// key's lock.
+func (b *Backend) renameJournaled(r *os.Root, bucket, rel, tmpName string, meta []byte, mtimeNs int64, data []byte, parent *parentDir) error {
 	t, err := b.journal.append(recPut, bucket, rel, meta, mtimeNs, data)
 	if err != nil {
 		return err
 	}
-	err = b.renameInto(r, rel, tmpName, false)
+	err = b.renameAt(r, bucket, rel, tmpName, false, parent)
 	b.journal.release(t)
 	if err != nil {
 		// The record must not bring the object back at the next start.
@@ -236,29 +284,40 @@ func (b *Backend) renameJournaled(r *os.Root, bucket, rel, tmpName string, meta 
 
 // renameInto renames the file tmpName to rel inside the bucket, creating the
 // parent directories, and with sync fsyncs the directory.
-func (b *Backend) renameInto(r *os.Root, rel, tmpName string, sync bool) error {
+func (b *Backend) renameInto(r *os.Root, bucket, rel, tmpName string, sync bool) error {
+	dir, _ := path.Split(rel)
+	parent, err := b.openParent(r, bucket, dir)
+	if err != nil {
+		return err
+	}
+	defer func() { parent.close() }()
+	return b.renameAt(r, bucket, rel, tmpName, sync, &parent)
+}
+
+// renameAt renames the file tmpName to rel's name in *parent, the open
+// directory of rel, and with sync fsyncs the directory. When a concurrent
+// delete removed the (empty) directory it makes it again, replacing *parent.
+func (b *Backend) renameAt(r *os.Root, bucket, rel, tmpName string, sync bool, parent *parentDir) error {
 	dir, base := path.Split(rel)
 	removedDir := false
 	for attempt := 0; ; attempt++ {
-		parent, err := ensureDir(r, dir)
-		if err != nil {
-			return err
-		}
-		err = unix.Renameat(unix.AT_FDCWD, tmpName, int(parent.Fd()), base)
+		err := renameatRetry(tmpName, parent.fd, base)
 		if err == nil {
 			if sync {
-				err = parent.Sync()
-			}
-			parent.Close()
-			if err != nil {
-				return fmt.Errorf("posix: sync dir: %w", err)
+				if err := fsyncRetry(parent.fd); err != nil {
+					return fmt.Errorf("posix: sync dir: %w", err)
+				}
 			}
 			return nil
 		}
-		parent.Close()
 		switch {
 		case errors.Is(err, syscall.ENOENT) && attempt < commitRetries:
-			continue // a concurrent delete removed the empty parent
+			// A concurrent delete removed the empty parent.
+			parent.close()
+			if *parent, err = b.openParent(r, bucket, dir); err != nil {
+				return err
+			}
+			continue
 		case errors.Is(err, syscall.EISDIR) || errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST):
 			// The target is a directory: fine only if it holds no keys.
 			if !removedDir && removeEmptyDirs(r, rel) == nil && r.Remove(rel) == nil {
@@ -270,6 +329,22 @@ func (b *Backend) renameInto(r *os.Root, rel, tmpName string, sync bool) error {
 			return fmt.Errorf("%w: a parent of %q is an object", object.ErrKeyConflict, pathToKey(rel))
 		default:
 			return fmt.Errorf("posix: rename into place: %w", err)
+		}
+	}
+}
+
+func renameatRetry(oldPath string, newDirFD int, newName string) error {
+	for {
+		if err := unix.Renameat(unix.AT_FDCWD, oldPath, newDirFD, newName); err != unix.EINTR {
+			return err
+		}
+	}
+}
+
+func fsyncRetry(fd int) error {
+	for {
+		if err := unix.Fsync(fd); err != unix.EINTR {
+			return err
 		}
 	}
 }

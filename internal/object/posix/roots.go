@@ -24,14 +24,17 @@ const maxCachedRoots = 256
 // last release closes it, so no request ever uses a closed root.
 type bucketRoot struct {
 	root     *os.Root
-	path     string // DATA/BUCKET
-	dev, ino uint64 // identity of the directory root was opened on
+	dir      *os.File // the directory of root, opened once more for its descriptor
+	fd       int      // dir's: openat2 resolves object paths under it (openat2.go)
+	path     string   // DATA/BUCKET
+	dev, ino uint64   // identity of the directory root was opened on
 	refs     atomic.Int64
 }
 
 // release ends one use of r.
 func (r *bucketRoot) release() {
 	if r.refs.Add(-1) == 0 {
+		r.dir.Close()
 		r.root.Close()
 	}
 }
@@ -54,6 +57,8 @@ func (r *bucketRoot) stale() bool {
 type rootCache struct {
 	mu    sync.RWMutex
 	roots map[string]*bucketRoot
+
+	openat2 atomic.Int32 // openat2Unknown, On or Off: see useOpenat2
 }
 
 // cachedRoot returns the cached root of bucket, opening it if needed. The
@@ -157,15 +162,22 @@ func (b *Backend) openRoot(bucket string) (*bucketRoot, error) {
 	if err != nil {
 		return nil, err
 	}
-	fi, err := root.Stat(".")
+	// The directory root holds (not whatever DATA/BUCKET is by now); os.Root
+	// does not share its descriptor. Fd leaves a directory's mode alone.
+	dir, err := root.Open(".")
+	var st unix.Stat_t
+	if err == nil {
+		if serr := fstat(int(dir.Fd()), &st); serr != nil {
+			dir.Close()
+			err = &fs.PathError{Op: "stat", Path: ".", Err: serr}
+		}
+	}
 	if err != nil {
 		root.Close()
 		return nil, fmt.Errorf("posix: bucket %s: %w", bucket, err)
 	}
-	r := &bucketRoot{root: root, path: filepath.Join(b.dir, bucket)}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		r.dev, r.ino = uint64(st.Dev), st.Ino // Dev's type differs between platforms
-	}
+	r := &bucketRoot{root: root, dir: dir, fd: int(dir.Fd()), path: filepath.Join(b.dir, bucket)}
+	r.dev, r.ino = uint64(st.Dev), st.Ino // Dev's type differs between platforms
 	return r, nil
 }
 
