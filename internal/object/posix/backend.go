@@ -64,6 +64,8 @@ type Backend struct {
 	roots    rootCache // open bucket directories, see roots.go
 	metaBufs sync.Pool // of *[xattrBuf]byte, see readMeta
 	bodies   memBodies // buffers of small objects read whole (smallbody.go)
+	// noReplaceUnsupported: the filesystem refused RENAME_NOREPLACE (put.go).
+	noReplaceUnsupported atomic.Bool
 
 	retiredMu sync.Mutex
 	retired   []retiredSidecar // sidecars of replaced or deleted files, removed after a grace period

@@ -295,7 +295,17 @@ func TestSpecialFilesAreNotObjects(t *testing.T) {
 // to a sidecar, and reads still find it.
 func TestLargeMetadataFallsBackToSidecar(t *testing.T) {
 	t.Parallel()
+	for _, unsupported := range []bool{false, true} {
+		t.Run(fmt.Sprint("noreplace-unsupported=", unsupported), func(t *testing.T) {
+			t.Parallel()
+			testLargeMetadataFallsBackToSidecar(t, unsupported)
+		})
+	}
+}
+
+func testLargeMetadataFallsBackToSidecar(t *testing.T, noReplaceUnsupported bool) {
 	b, dir := setup(t, false)
+	b.noReplaceUnsupported.Store(noReplaceUnsupported)
 	meta := object.Metadata{ContentType: "text/big", User: map[string]string{"big": strings.Repeat("v", 16<<10)}}
 	info := putBytes(t, b, "k", []byte("data"), meta)
 	got, err := b.HeadObject(t.Context(), "bkt", "k")

@@ -223,7 +223,7 @@ func (b *Backend) commit(ctx context.Context, r *os.Root, bucket, key, rel strin
 	// The parent directory is opened (made) before the journal record: a
 	// key that conflicts fails without one. The renames go through it, and
 	// the replaced file's inode is read in it.
-	dir, base := path.Split(rel)
+	dir, _ := path.Split(rel)
 	parent, err := b.openParent(r, bucket, dir)
 	if err != nil {
 		if !viaJournal {
@@ -232,13 +232,13 @@ func (b *Backend) commit(ctx context.Context, r *os.Root, bucket, key, rel strin
 		return object.ObjectInfo{}, err
 	}
 	defer func() { parent.close() }()
-	oldIno := parent.regularIno(base)
+	var oldIno uint64 // the replaced file's, for its sidecar
 	if viaJournal {
-		if err := b.renameJournaled(r, bucket, rel, f.Name(), raw, rec.MtimeNs, data, &parent); err != nil {
+		if err := b.renameJournaled(r, bucket, rel, f.Name(), raw, rec.MtimeNs, data, &parent, &oldIno); err != nil {
 			return object.ObjectInfo{}, err
 		}
 	} else {
-		if err := b.renameAt(r, bucket, rel, f.Name(), true, &parent); err != nil {
+		if err := b.renameAt(r, bucket, rel, f.Name(), true, &parent, &oldIno); err != nil {
 			b.removeSidecar(bucket, rel, id.ino)
 			return object.ObjectInfo{}, err
 		}
@@ -265,12 +265,12 @@ func (b *Backend) commit(ctx context.Context, r *os.Root, bucket, key, rel strin
 // is made durable first, then the temp file is renamed into place (through
 // parent, the open directory of rel) without fsyncs. The caller holds the
 // key's lock.
-func (b *Backend) renameJournaled(r *os.Root, bucket, rel, tmpName string, meta []byte, mtimeNs int64, data []byte, parent *parentDir) error {
+func (b *Backend) renameJournaled(r *os.Root, bucket, rel, tmpName string, meta []byte, mtimeNs int64, data []byte, parent *parentDir, replaced *uint64) error {
 	t, err := b.journal.append(recPut, bucket, rel, meta, mtimeNs, data)
 	if err != nil {
 		return err
 	}
-	err = b.renameAt(r, bucket, rel, tmpName, false, parent)
+	err = b.renameAt(r, bucket, rel, tmpName, false, parent, replaced)
 	b.journal.release(t)
 	if err != nil {
 		// The record must not bring the object back at the next start.
@@ -291,14 +291,32 @@ func (b *Backend) renameInto(r *os.Root, bucket, rel, tmpName string, sync bool)
 		return err
 	}
 	defer func() { parent.close() }()
-	return b.renameAt(r, bucket, rel, tmpName, sync, &parent)
+	return b.renameAt(r, bucket, rel, tmpName, sync, &parent, nil)
 }
 
 // renameAt renames the file tmpName to rel's name in *parent, the open
 // directory of rel, and with sync fsyncs the directory. When a concurrent
 // delete removed the (empty) directory it makes it again, replacing *parent.
-func (b *Backend) renameAt(r *os.Root, bucket, rel, tmpName string, sync bool, parent *parentDir) error {
+//
+// replaced, when not nil, receives the inode of the regular file the rename
+// replaced (0: none). A rename that may not replace anything
+// (RENAME_NOREPLACE) is tried first: a new key then costs no lookup of a
+// file that is not there (an fstatat was 4% of a small PUT's CPU); only
+// when something is there is it looked up, and replaced.
+func (b *Backend) renameAt(r *os.Root, bucket, rel, tmpName string, sync bool, parent *parentDir, replaced *uint64) error {
 	dir, base := path.Split(rel)
+	if replaced != nil {
+		*replaced = 0
+		if b.renameNew(tmpName, parent.fd, base) {
+			if sync {
+				if err := fsyncRetry(parent.fd); err != nil {
+					return fmt.Errorf("posix: sync dir: %w", err)
+				}
+			}
+			return nil
+		}
+		*replaced = parent.regularIno(base)
+	}
 	removedDir := false
 	for attempt := 0; ; attempt++ {
 		err := renameatRetry(tmpName, parent.fd, base)
@@ -330,6 +348,29 @@ func (b *Backend) renameAt(r *os.Root, bucket, rel, tmpName string, sync bool, p
 		default:
 			return fmt.Errorf("posix: rename into place: %w", err)
 		}
+	}
+}
+
+// renameNew renames oldPath to newName in the directory newDirFD if nothing
+// has that name there, and reports whether it did. Any failure (the name
+// is taken, the directory went away, a filesystem without
+// RENAME_NOREPLACE: then never tried again) is left to the caller's
+// ordinary rename.
+func (b *Backend) renameNew(oldPath string, newDirFD int, newName string) bool {
+	if b.noReplaceUnsupported.Load() {
+		return false
+	}
+	for {
+		err := unix.Renameat2(unix.AT_FDCWD, oldPath, newDirFD, newName, unix.RENAME_NOREPLACE)
+		switch err {
+		case nil:
+			return true
+		case unix.EINTR:
+			continue
+		case unix.EINVAL, unix.ENOSYS:
+			b.noReplaceUnsupported.Store(true)
+		}
+		return false
 	}
 }
 

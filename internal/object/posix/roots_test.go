@@ -339,10 +339,14 @@ func TestRootCacheRace(t *testing.T) {
 // sidecar mode it does.
 func TestOverwriteWithoutSidecarRetiresNothing(t *testing.T) {
 	t.Parallel()
-	for _, sidecar := range []bool{false, true} {
-		t.Run(fmt.Sprint("sidecar=", sidecar), func(t *testing.T) {
+	for _, tc := range []struct{ sidecar, noReplaceUnsupported bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+		sidecar := tc.sidecar
+		// Without RENAME_NOREPLACE every PUT looks the replaced file up
+		// first; with it only PUTs over an existing key do (put.go).
+		t.Run(fmt.Sprintf("sidecar=%v/noreplace-unsupported=%v", sidecar, tc.noReplaceUnsupported), func(t *testing.T) {
 			t.Parallel()
 			b, _ := setup(t, sidecar)
+			b.noReplaceUnsupported.Store(tc.noReplaceUnsupported)
 			putBytes(t, b, "k", []byte("one"), object.Metadata{})
 			putBytes(t, b, "k", []byte("two"), object.Metadata{})
 			putBytes(t, b, "d", []byte("three"), object.Metadata{})
