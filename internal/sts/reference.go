@@ -33,8 +33,8 @@ import (
 // record under sts/sessions/<access key>, which holds the token's nonce:
 // a node opens a reference token by checking the tag, then reading the
 // record (from the recorder's queue while it is not committed, then from
-// the store) and deriving the secret. The issuing node puts the session in
-// its opened-token cache at once, so its requests read nothing.
+// the store) and deriving the secret, once per session and node: then the
+// opened-token cache answers (opencache.go).
 //
 // A session whose record is lost (a crash within the record window) cannot
 // be opened any more: its clients exchange their web identity token again.

@@ -259,7 +259,6 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityI
 // store refuses to overwrite it) is drawn again, up to maxIssueAttempts
 // times.
 func (s *Service) issue(ctx context.Context, p *payload, sess *Session, now time.Time) (string, int, error) {
-	gen := s.keys.gen.Load() // before the key: a key removed since makes the cache entry stale
 	k := s.keys.currentKey()
 	if k == nil {
 		return "", 0, fmt.Errorf("%w: no sealing key", ErrUnavailable)
@@ -296,10 +295,12 @@ func (s *Service) issue(ctx context.Context, p *payload, sess *Session, now time
 		err = s.rec.record(ctx, state.KV{Key: PrefixSessions + ak, Value: b}, now, sess.ExpiresAt)
 		switch {
 		case err == nil:
-			if reference {
-				// The issuing node never reads its own sessions back.
-				s.opened.put(ak, tok, gen, p)
-			}
+			// A reference token's session is not put in the opened-token
+			// cache here: a session's first request reads its record once
+			// (from the recorder's queue or the store, ~20 µs), and an
+			// exchange that fills the cache with sessions nobody may use
+			// cost the exchange CPU and the server ~40 MiB of RSS under
+			// load.
 			return tok, sealedLen, nil
 		case ctx.Err() != nil:
 			return "", 0, fmt.Errorf("sts: record session: %w", err)
