@@ -29,7 +29,8 @@ import (
 // before 5.6 it answers ENOSYS, and seccomp filters (containers) commonly
 // EPERM; then os.Root does the work as before.
 
-// resolveFlags are openat2's path-resolution restrictions for object files.
+// resolveFlags are openat2's path-resolution restrictions for object files
+// and their directories (putdir.go).
 const resolveFlags = unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS
 
 // rootCache.openat2 states.

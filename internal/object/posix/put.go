@@ -175,7 +175,7 @@ func (b *Backend) commit(ctx context.Context, r *os.Root, bucket, key, rel strin
 	}
 	// The record binds the file's mtime, which only the kernel knows.
 	var st unix.Stat_t
-	if err := fstatFile(f, &st); err != nil {
+	if err := fstat(int(f.Fd()), &st); err != nil { // metafd.go
 		return object.ObjectInfo{}, fmt.Errorf("posix: stat: %w", &fs.PathError{Op: "fstat", Path: f.Name(), Err: err})
 	}
 	id := identityOfStat(&st)

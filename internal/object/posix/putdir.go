@@ -27,9 +27,6 @@ import (
 // meaning (ErrKeyConflict). So a link inside a bucket still works as it
 // did, only slower.
 
-// parentResolve are openat2's resolution restrictions for a key's directory.
-const parentResolve = unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS
-
 // parentDir is the open directory of a key. fd is f's when os.Root opened it.
 type parentDir struct {
 	f  *os.File
@@ -64,7 +61,7 @@ func (b *Backend) openParent(r *os.Root, bucket, dir string) (parentDir, error) 
 		if dir = strings.TrimSuffix(dir, "/"); dir != "" {
 			name += "/" + dir
 		}
-		how := unix.OpenHow{Flags: unix.O_RDONLY | unix.O_DIRECTORY | unix.O_CLOEXEC, Resolve: parentResolve}
+		how := unix.OpenHow{Flags: unix.O_RDONLY | unix.O_DIRECTORY | unix.O_CLOEXEC, Resolve: resolveFlags}
 		for attempt := 0; attempt < 3; attempt++ {
 			fd, err := unix.Openat2(int(b.dataFD.Fd()), name, &how)
 			if err == nil {
@@ -80,14 +77,4 @@ func (b *Backend) openParent(r *os.Root, bucket, dir string) (parentDir, error) 
 		return parentDir{fd: -1}, err
 	}
 	return parentDir{f: f, fd: int(f.Fd())}, nil
-}
-
-// fstatFile is fstat(2) of f without a FileInfo, retried on EINTR.
-func fstatFile(f *os.File, st *unix.Stat_t) error {
-	fd := int(f.Fd())
-	for {
-		if err := unix.Fstat(fd, st); err != unix.EINTR {
-			return err
-		}
-	}
 }

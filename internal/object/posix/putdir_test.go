@@ -54,7 +54,7 @@ func TestPutParentDir(t *testing.T) {
 		fast := p.f == nil
 		p.close()
 		if fast != tc.fast {
-			if probe, err := unix.Openat2(int(b.dataFD.Fd()), "bkt", &unix.OpenHow{Flags: unix.O_RDONLY | unix.O_DIRECTORY, Resolve: parentResolve}); err != nil {
+			if probe, err := unix.Openat2(int(b.dataFD.Fd()), "bkt", &unix.OpenHow{Flags: unix.O_RDONLY | unix.O_DIRECTORY, Resolve: resolveFlags}); err != nil {
 				t.Skipf("no openat2 here: %v", err)
 			} else {
 				unix.Close(probe)
