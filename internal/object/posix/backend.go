@@ -26,6 +26,9 @@ type Options struct {
 	// ForceSidecar stores metadata in sidecar files even when the filesystem
 	// supports user xattrs (tests use it to exercise both paths).
 	ForceSidecar bool
+	// NamedTempFiles makes PUTs write named temp files even where unnamed
+	// ones (O_TMPFILE) work: for tests of that path.
+	NamedTempFiles bool
 	// Now is the clock (upload initiation, bucket creation); default time.Now.
 	Now func() time.Time
 	// Rand is the random source for upload ids and temp names; default crypto/rand.
@@ -66,6 +69,8 @@ type Backend struct {
 	bodies   memBodies // buffers of small objects read whole (smallbody.go)
 	// noReplaceUnsupported: the filesystem refused RENAME_NOREPLACE (put.go).
 	noReplaceUnsupported atomic.Bool
+	// anonTemp: PUTs write unnamed temp files (anontemp.go).
+	anonTemp bool
 
 	retiredMu sync.Mutex
 	retired   []retiredSidecar // sidecars of replaced or deleted files, removed after a grace period
@@ -108,6 +113,7 @@ func New(dataDir string, opts Options) (*Backend, error) {
 	if err := b.setupTemp(filepath.Join(b.internal, "tmp")); err != nil {
 		return nil, err
 	}
+	b.anonTemp = !opts.NamedTempFiles && probeAnonTemp(b.tmp)
 	if !opts.ForceSidecar {
 		b.xattr = b.probeXattr()
 	}

@@ -97,7 +97,7 @@ func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uplo
 			rec.Checksum = &object.Checksum{Algorithm: up.ChecksumAlgorithm, Value: v, Type: object.ChecksumComposite}
 		}
 	}
-	info, err := b.commit(ctx, r, bucket, key, rel, f, &rec, nil)
+	info, err := b.commit(ctx, r, bucket, key, rel, namedTemp(f), &rec, nil)
 	if err != nil {
 		return object.ObjectInfo{}, err
 	}

@@ -119,7 +119,7 @@ func (b *Backend) restore(rec *journalRecord) error {
 	if err := os.Chtimes(f.Name(), mt, mt); err != nil {
 		return fmt.Errorf("posix: set mtime: %w", err)
 	}
-	return b.renameInto(r, rec.bucket, rec.rel, f.Name(), false)
+	return b.renameInto(r, rec.bucket, rec.rel, f, false)
 }
 
 // Close checkpoints and closes the journal (a clean shutdown leaves nothing

@@ -98,12 +98,13 @@ func (b *Backend) PutObject(ctx context.Context, bucket, key string, body io.Rea
 	}
 	defer br.release()
 	r := br.root
-	f, err := b.createTempFile()
+	t, err := b.newPutTemp() // anontemp.go
 	if err != nil {
 		return object.ObjectInfo{}, err
 	}
+	f := t.f
 	committed := false
-	defer func() { closeTemp(f, committed) }()
+	defer func() { t.close(committed) }()
 	var keep *bytes.Buffer
 	if b.journal != nil && opts.Size >= 0 && opts.Size <= JournalMaxObject {
 		keep = bytes.NewBuffer(make([]byte, 0, opts.Size))
@@ -120,7 +121,7 @@ func (b *Backend) PutObject(ctx context.Context, bucket, key string, body io.Rea
 	if keep != nil {
 		data = keep.Bytes()
 	}
-	info, err := b.commit(ctx, r, bucket, key, rel, f, &rec, data)
+	info, err := b.commit(ctx, r, bucket, key, rel, t, &rec, data)
 	committed = err == nil
 	return info, err
 }
@@ -164,7 +165,8 @@ func closeTemp(f *os.File, renamed bool) {
 // metadata, the rename into place (creating parent directories) and the fsync
 // of the directory. data, when not nil, is the file's content, kept while it
 // was written (the journal needs it).
-func (b *Backend) commit(ctx context.Context, r *os.Root, bucket, key, rel string, f *os.File, rec *metaRecord, data []byte) (object.ObjectInfo, error) {
+func (b *Backend) commit(ctx context.Context, r *os.Root, bucket, key, rel string, t *putTemp, rec *metaRecord, data []byte) (object.ObjectInfo, error) {
+	f := t.f
 	// Small objects with xattr metadata are made durable by the journal
 	// (journal.go); everything else by fsyncs of the file and directory.
 	viaJournal := b.journal != nil && b.xattr && rec.Size <= JournalMaxObject
@@ -234,11 +236,11 @@ func (b *Backend) commit(ctx context.Context, r *os.Root, bucket, key, rel strin
 	defer func() { parent.close() }()
 	var oldIno uint64 // the replaced file's, for its sidecar
 	if viaJournal {
-		if err := b.renameJournaled(r, bucket, rel, f.Name(), raw, rec.MtimeNs, data, &parent, &oldIno); err != nil {
+		if err := b.renameJournaled(r, bucket, rel, t, raw, rec.MtimeNs, data, &parent, &oldIno); err != nil {
 			return object.ObjectInfo{}, err
 		}
 	} else {
-		if err := b.renameAt(r, bucket, rel, f.Name(), true, &parent, &oldIno); err != nil {
+		if err := b.renameAt(r, bucket, rel, t, true, &parent, &oldIno); err != nil {
 			b.removeSidecar(bucket, rel, id.ino)
 			return object.ObjectInfo{}, err
 		}
@@ -265,13 +267,13 @@ func (b *Backend) commit(ctx context.Context, r *os.Root, bucket, key, rel strin
 // is made durable first, then the temp file is renamed into place (through
 // parent, the open directory of rel) without fsyncs. The caller holds the
 // key's lock.
-func (b *Backend) renameJournaled(r *os.Root, bucket, rel, tmpName string, meta []byte, mtimeNs int64, data []byte, parent *parentDir, replaced *uint64) error {
-	t, err := b.journal.append(recPut, bucket, rel, meta, mtimeNs, data)
+func (b *Backend) renameJournaled(r *os.Root, bucket, rel string, t *putTemp, meta []byte, mtimeNs int64, data []byte, parent *parentDir, replaced *uint64) error {
+	ticket, err := b.journal.append(recPut, bucket, rel, meta, mtimeNs, data)
 	if err != nil {
 		return err
 	}
-	err = b.renameAt(r, bucket, rel, tmpName, false, parent, replaced)
-	b.journal.release(t)
+	err = b.renameAt(r, bucket, rel, t, false, parent, replaced)
+	b.journal.release(ticket)
 	if err != nil {
 		// The record must not bring the object back at the next start.
 		if terr := b.journal.supersede(bucket, rel); terr != nil {
@@ -282,19 +284,19 @@ func (b *Backend) renameJournaled(r *os.Root, bucket, rel, tmpName string, meta 
 	return nil
 }
 
-// renameInto renames the file tmpName to rel inside the bucket, creating the
+// renameInto renames the named temp file f to rel inside the bucket, creating the
 // parent directories, and with sync fsyncs the directory.
-func (b *Backend) renameInto(r *os.Root, bucket, rel, tmpName string, sync bool) error {
+func (b *Backend) renameInto(r *os.Root, bucket, rel string, f *os.File, sync bool) error {
 	dir, _ := path.Split(rel)
 	parent, err := b.openParent(r, bucket, dir)
 	if err != nil {
 		return err
 	}
 	defer func() { parent.close() }()
-	return b.renameAt(r, bucket, rel, tmpName, sync, &parent, nil)
+	return b.renameAt(r, bucket, rel, namedTemp(f), sync, &parent, nil)
 }
 
-// renameAt renames the file tmpName to rel's name in *parent, the open
+// renameAt publishes the temp file t as rel's name in *parent, the open
 // directory of rel, and with sync fsyncs the directory. When a concurrent
 // delete removed the (empty) directory it makes it again, replacing *parent.
 //
@@ -303,17 +305,39 @@ func (b *Backend) renameInto(r *os.Root, bucket, rel, tmpName string, sync bool)
 // (RENAME_NOREPLACE) is tried first: a new key then costs no lookup of a
 // file that is not there (an fstatat was 4% of a small PUT's CPU); only
 // when something is there is it looked up, and replaced.
-func (b *Backend) renameAt(r *os.Root, bucket, rel, tmpName string, sync bool, parent *parentDir, replaced *uint64) error {
+func (b *Backend) renameAt(r *os.Root, bucket, rel string, t *putTemp, sync bool, parent *parentDir, replaced *uint64) error {
 	dir, base := path.Split(rel)
+	published := func() error {
+		if sync {
+			if err := fsyncRetry(parent.fd); err != nil {
+				return fmt.Errorf("posix: sync dir: %w", err)
+			}
+		}
+		return nil
+	}
 	if replaced != nil {
 		*replaced = 0
+	}
+	tryNew := replaced != nil
+	if t.path == "" {
+		// An unnamed temp file (anontemp.go): linked in if the name is
+		// free, else named in the temp directory and renamed below.
+		err := t.linkAt(parent.fd, base)
+		if err == nil {
+			return published()
+		}
+		if nerr := b.name(t); nerr != nil {
+			return nerr
+		}
+		tryNew = tryNew && !errors.Is(err, unix.EEXIST) // known taken: no RENAME_NOREPLACE
+		if replaced != nil && !tryNew {
+			*replaced = parent.regularIno(base)
+		}
+	}
+	tmpName := t.path
+	if tryNew {
 		if b.renameNew(tmpName, parent.fd, base) {
-			if sync {
-				if err := fsyncRetry(parent.fd); err != nil {
-					return fmt.Errorf("posix: sync dir: %w", err)
-				}
-			}
-			return nil
+			return published()
 		}
 		*replaced = parent.regularIno(base)
 	}
