@@ -132,7 +132,7 @@ func (b *Backend) metaRoot() string      { return filepath.Join(b.internal, "met
 func (b *Backend) bucketsRoot() string   { return filepath.Join(b.internal, "buckets") }
 
 func (b *Backend) probeXattr() bool {
-	f, err := b.createTemp()
+	f, err := b.createTempFile()
 	if err != nil {
 		return false
 	}
@@ -150,25 +150,6 @@ func (b *Backend) randomHex(n int) (string, error) {
 		return "", fmt.Errorf("posix: random: %w", err)
 	}
 	return hex.EncodeToString(buf), nil
-}
-
-// createTemp creates a new temp file in DATA/.fedstore/tmp.
-func (b *Backend) createTemp() (*os.File, error) {
-	for range 3 {
-		name, err := b.randomHex(12)
-		if err != nil {
-			return nil, err
-		}
-		f, err := os.OpenFile(filepath.Join(b.tmp, name), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
-		if errors.Is(err, fs.ErrExist) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("posix: temp file: %w", err)
-		}
-		return f, nil
-	}
-	return nil, errors.New("posix: temp file: name collisions")
 }
 
 func discardTemp(f *os.File) {

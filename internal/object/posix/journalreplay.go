@@ -104,7 +104,7 @@ func (b *Backend) restore(rec *journalRecord) error {
 		return err
 	}
 	defer r.Close()
-	f, err := b.createTemp()
+	f, err := b.createTempFile()
 	if err != nil {
 		return err
 	}

@@ -147,7 +147,7 @@ func readSmallFile(name string) []byte {
 
 // writeFileAtomic writes data to name through a temp file, fsync and rename.
 func (b *Backend) writeFileAtomic(name string, data []byte) error {
-	f, err := b.createTemp()
+	f, err := b.createTempFile()
 	if err != nil {
 		return err
 	}

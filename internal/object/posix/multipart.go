@@ -127,7 +127,7 @@ func (b *Backend) UploadPart(ctx context.Context, bucket, key, uploadID string, 
 	if _, err := b.loadUpload(bucket, key, uploadID); err != nil {
 		return object.PartInfo{}, err
 	}
-	f, err := b.createTemp()
+	f, err := b.createTempFile()
 	if err != nil {
 		return object.PartInfo{}, err
 	}

@@ -126,9 +126,10 @@ func (b *Backend) PutObject(ctx context.Context, bucket, key string, body io.Rea
 	return info, err
 }
 
-// createTempFile is createTemp without os.OpenFile's attempt to put the
-// file in the runtime's poller (two fcntls, an epoll_ctl the kernel refuses
-// for a regular file, two fcntls back): os.NewFile asks one F_GETFL.
+// createTempFile creates a new named temp file in DATA/.fedstore/tmp,
+// without os.OpenFile's attempt to put the file in the runtime's poller
+// (two fcntls, an epoll_ctl the kernel refuses for a regular file, two
+// fcntls back): os.NewFile asks one F_GETFL.
 func (b *Backend) createTempFile() (*os.File, error) {
 	for range 3 {
 		name, err := b.randomHex(12)

@@ -34,7 +34,7 @@ func TestTempCleanup(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f, err := first.createTemp() // a PUT in progress
+			f, err := first.createTempFile() // a PUT in progress
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -56,7 +56,7 @@ func TestTempCleanup(t *testing.T) {
 			if second.tmp == first.tmp || filepath.Dir(second.tmp) != filepath.Dir(first.tmp) {
 				t.Errorf("second backend's temp dir %q, first's %q: want distinct siblings", second.tmp, first.tmp)
 			}
-			g, err := second.createTemp()
+			g, err := second.createTempFile()
 			if err != nil {
 				t.Fatalf("second backend cannot create temps: %v", err)
 			}
