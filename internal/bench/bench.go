@@ -178,7 +178,7 @@ func newSTSTarget(ctx context.Context, cfg Config, proc *Process) (*stsTarget, e
 // a session token, sent as X-Amz-Security-Token).
 func (s *s3Target) withCredentials(creds aws.Credentials) *s3Target {
 	c := *s
-	c.creds = creds
+	c.signer = newSigner(creds, s.region)
 	c.signed = &signCache{} // signatures of other credentials
 	return &c
 }

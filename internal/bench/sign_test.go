@@ -1,13 +1,17 @@
 package bench
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
 // signTargets are the two targets of get4k-temp: temporary credentials
@@ -25,8 +29,8 @@ func signTargets(tokenLen int) (temp, root *s3Target) {
 
 // The temporary-credential request differs from the root one by the
 // session token alone: same URL and headers otherwise, no credential
-// lookup, and no extra allocation but the SDK signer's for the token (the
-// header's value slice, and a larger canonical request: 3).
+// lookup, and no extra allocation but the signer's for the token (the
+// header's value slice: at most 3).
 func TestTempSigningCostsOnlyTheToken(t *testing.T) {
 	temp, root := signTargets(600)
 	op := Op{Name: "get4k-temp", Method: http.MethodGet, Size: 4 << 10, Temp: true}
@@ -79,7 +83,7 @@ func BenchmarkSignGet4KiB(b *testing.B) {
 				s = root
 			}
 			if tc.uncached {
-				s.signed = nil // the SDK signer on every request
+				s.signed = nil // the signer on every request
 			}
 			b.ReportAllocs()
 			for b.Loop() {
@@ -133,5 +137,69 @@ func TestSignCache(t *testing.T) {
 	defer root.signed.mu.Unlock()
 	if _, ok := root.signed.m["PUT /bench/get4k/1"]; ok || len(root.signed.m) != 1 {
 		t.Fatalf("cache holds %v; want this second's one GET only", root.signed.m)
+	}
+}
+
+// TestSignerMatchesSDK: the tool's signer gives every request it sends
+// the headers aws-sdk-go-v2's signer gives it (GET and PUT of the tool's
+// sizes, root and temporary credentials, across a day boundary, which
+// derives a new signing key).
+func TestSignerMatchesSDK(t *testing.T) {
+	sdk := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
+	creds := []aws.Credentials{
+		{AccessKeyID: "AKIAFEDSTOREROOT0001", SecretAccessKey: "root/secret+key=="},
+		{AccessKeyID: "ASIAQ4FJ6ZK2V7TNLW3M", SecretAccessKey: "Yk3s9Qw8Zr2Vt6Xp1Lm4Nb7Hc5Jd0Fg3Ke8Ra2Ts", SessionToken: "v4.AAAA" + strings.Repeat("x", 43)},
+	}
+	bodies := newPayloads([]Op{{Name: "put4k", Method: http.MethodPut, Size: 4 << 10}, {Name: "put1m", Method: http.MethodPut, Size: 1 << 20}})
+	times := []time.Time{
+		time.Date(2026, 11, 29, 23, 59, 59, 0, time.UTC),
+		time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 11, 30, 1, 2, 3, 0, time.FixedZone("CET", 3600)),
+	}
+	for _, c := range creds {
+		mine := newSigner(c, "eu-west-3")
+		for _, now := range times {
+			for _, tc := range []struct {
+				method, path string
+				size         int
+			}{{http.MethodGet, "/bench/get4k/3", 0}, {http.MethodPut, "/bench/put4k/0000042", 4 << 10}, {http.MethodPut, "/bench/put1m/0000001", 1 << 20}} {
+				build := func() *http.Request {
+					var body io.Reader
+					hash := emptyHash
+					if tc.size > 0 {
+						body, hash = bytes.NewReader(bodies[tc.size].data), bodies[tc.size].hash
+					}
+					r, err := http.NewRequest(tc.method, "http://127.0.0.1:39001"+tc.path, body)
+					if err != nil {
+						t.Fatal(err)
+					}
+					r.Header.Set("X-Amz-Content-Sha256", hash)
+					return r
+				}
+				want := build()
+				if err := sdk.SignHTTP(context.Background(), c, want, want.Header.Get("X-Amz-Content-Sha256"), "s3", "eu-west-3", now); err != nil {
+					t.Fatal(err)
+				}
+				got := build()
+				mine.sign(got, got.Header.Get("X-Amz-Content-Sha256"), now)
+				if !reflect.DeepEqual(got.Header, want.Header) {
+					t.Errorf("%s %s at %v, token %v:\n got %v\nwant %v", tc.method, tc.path, now, c.SessionToken != "", got.Header, want.Header)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkSignPut4KiB is the load tool's cost of building and signing
+// one put4k request.
+func BenchmarkSignPut4KiB(b *testing.B) {
+	_, root := signTargets(0)
+	root.bodies = newPayloads([]Op{{Name: "put4k", Method: http.MethodPut, Size: 4 << 10}})
+	op := Op{Name: "put4k", Method: http.MethodPut, Size: 4 << 10}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := root.NewRequest(context.Background(), op, 0, 0); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
