@@ -7,6 +7,8 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 STATICCHECK_VERSION := 2026.2.2
 BENCH_TIME ?= 3s
 BENCH_CONC ?= 1,8,16,32,64
+BENCH_TEMP_TIME ?= 10s
+BENCH_TEMP_ROUNDS ?= 10
 BENCH_OPS ?= get4k,put4k,get1m,put1m,get4k-temp,sts
 BENCH_COUNT ?= 3
 
@@ -55,7 +57,7 @@ bench: build ## Micro-benchmarks (bench-micro.txt, for benchstat) and a load run
 	set -o pipefail; $(GO) test -run '^$$' -bench . -benchmem -benchtime 300ms -count $(BENCH_COUNT) \
 	  ./internal/sigv4/ ./internal/policy/ ./internal/authz/ ./internal/oidc/ ./internal/sts/ ./internal/s3api/ ./internal/object/posix/ | tee bench-micro.txt
 	./bin/fedstore-bench --server-bin ./bin/fedstore --duration $(BENCH_TIME) --concurrency $(BENCH_CONC) --ops $(BENCH_OPS) \
-	  --json-out bench-results.json --plot-out bench-results.png
+	  --temp-duration $(BENCH_TEMP_TIME) --temp-rounds $(BENCH_TEMP_ROUNDS) --json-out bench-results.json --plot-out bench-results.png
 
 .PHONY: soak
 soak: ## Long hardening runs: crash safety over 20 seeds (kill -9), disk full, slow and abusive clients, 5 min load with 64 clients (FEDSTORE_SOAK=1)

@@ -69,6 +69,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&cfg.SkipBaseline, "no-baseline", false, "skip the net/http baseline")
 	fs.IntVar(&cfg.Rounds, "rounds", 4, "alternate the compared targets (fedstore/baseline, temporary/root credentials) in this many slices of --duration,\n"+
 		"every other round in reverse order (an even count runs each first equally often)")
+	fs.DurationVar(&cfg.TempDuration, "temp-duration", 0, "for the -temp ops, instead of --duration: the temporary/root ratio compares two nearly equal\n"+
+		"rates and needs longer runs (make bench: 10s)")
+	fs.IntVar(&cfg.TempRounds, "temp-rounds", 0, "for the -temp ops, instead of --rounds (make bench: 10)")
 	fs.StringVar(&jsonOut, "json-out", "", "write the results as JSON to this file")
 	fs.StringVar(&plotOut, "plot-out", "", "draw ops/s against concurrency for every fedstore op into this PNG file")
 	fs.StringVar(&plotFrom, "plot-from", "", "instead of running: read a --json-out file and draw it into --plot-out")

@@ -107,7 +107,8 @@ func Run(ctx context.Context, cfg Config, progress io.Writer, log *slog.Logger, 
 			if err := ctx.Err(); err != nil {
 				return rep, err
 			}
-			results := runInterleaved(ctx, hc, targetsFor(op, s3t, temp, sts, base), op, conc, cfg.Duration, cfg.MaxOps, cfg.Rounds)
+			d, rounds := cfg.durationOf(op)
+			results := runInterleaved(ctx, hc, targetsFor(op, s3t, temp, sts, base), op, conc, d, cfg.MaxOps, rounds)
 			if op.Method == http.MethodPut {
 				settleWrites()
 			}

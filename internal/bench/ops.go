@@ -157,8 +157,29 @@ type Config struct {
 	// credentials), so that load drifting on the machine skews both alike
 	// (default 4: an even count runs each target first equally often).
 	Rounds int
+	// TempDuration and TempRounds, when set, replace Duration and Rounds
+	// for the -temp ops: their ratio compares two nearly equal rates
+	// (the target is within 3%), which needs more and longer slices than
+	// a ratio to the baseline (make bench: 10s in 10 rounds).
+	TempDuration time.Duration
+	TempRounds   int
 	// SkipBaseline leaves out the net/http baseline.
 	SkipBaseline bool
+}
+
+// durationOf returns how long op runs against each target, in how many
+// rounds.
+func (c *Config) durationOf(op Op) (time.Duration, int) {
+	d, r := c.Duration, c.Rounds
+	if op.Temp {
+		if c.TempDuration > 0 {
+			d = c.TempDuration
+		}
+		if c.TempRounds > 0 {
+			r = c.TempRounds
+		}
+	}
+	return d, r
 }
 
 // Validate checks the bounds and the loopback rule.
@@ -193,6 +214,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Rounds > 100 {
 		return fmt.Errorf("--rounds %d: at most 100", c.Rounds)
+	}
+	if c.TempDuration < 0 || c.TempDuration > MaxDuration {
+		return fmt.Errorf("--temp-duration %s: must be in [0, %s]", c.TempDuration, MaxDuration)
+	}
+	if c.TempRounds < 0 || c.TempRounds > 100 {
+		return fmt.Errorf("--temp-rounds %d: must be in [0, 100]", c.TempRounds)
 	}
 	if c.VerifyFor <= 0 {
 		c.VerifyFor = time.Second

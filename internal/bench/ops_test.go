@@ -76,6 +76,10 @@ func TestConfigValidate(t *testing.T) {
 		}, ""},
 		{"unbounded ops", func(c *Config) { c.MaxOps = 0 }, "--max-ops"},
 		{"bad bucket", func(c *Config) { c.Bucket = "Bad_Bucket" }, "--bucket"},
+		{"temp duration", func(c *Config) { c.TempDuration, c.TempRounds = 10*time.Second, 10 }, ""},
+		{"temp duration too long", func(c *Config) { c.TempDuration = time.Hour }, "--temp-duration"},
+		{"negative temp duration", func(c *Config) { c.TempDuration = -time.Second }, "--temp-duration"},
+		{"too many temp rounds", func(c *Config) { c.TempRounds = 101 }, "--temp-rounds"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -93,6 +97,29 @@ func TestConfigValidate(t *testing.T) {
 				t.Fatalf("Validate error = %v, want one containing %q", err, tc.wantErr)
 			}
 		})
+	}
+}
+
+// TestDurationOf: --temp-duration and --temp-rounds apply to the -temp
+// ops only, and only when set.
+func TestDurationOf(t *testing.T) {
+	t.Parallel()
+	get := Op{Name: "get4k", Method: "GET", Size: 4096}
+	temp := Op{Name: "get4k-temp", Method: "GET", Size: 4096, Temp: true}
+	c := Config{Duration: 3 * time.Second, Rounds: 4}
+	if d, r := c.durationOf(temp); d != 3*time.Second || r != 4 {
+		t.Errorf("unset: temp op runs %s in %d rounds", d, r)
+	}
+	c.TempDuration, c.TempRounds = 10*time.Second, 10
+	if d, r := c.durationOf(temp); d != 10*time.Second || r != 10 {
+		t.Errorf("temp op runs %s in %d rounds, want 10s in 10", d, r)
+	}
+	if d, r := c.durationOf(get); d != 3*time.Second || r != 4 {
+		t.Errorf("get4k runs %s in %d rounds, want --duration and --rounds", d, r)
+	}
+	c.TempRounds = 0
+	if _, r := c.durationOf(temp); r != 4 {
+		t.Errorf("temp rounds unset: %d rounds, want --rounds", r)
 	}
 }
 
