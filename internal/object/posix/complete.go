@@ -31,11 +31,11 @@ func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uplo
 	if len(parts) == 0 {
 		return object.ObjectInfo{}, fmt.Errorf("%w: the part list is empty", object.ErrInvalidPart)
 	}
-	r, err := b.openBucket(bucket)
+	br, err := b.acquireBucketFresh(bucket)
 	if err != nil {
 		return object.ObjectInfo{}, err
 	}
-	defer r.Close()
+	defer br.release()
 	dir := b.uploadDir(bucket, uploadID)
 	recs := make([]partRecord, len(parts))
 	md5s := make([][]byte, len(parts))
@@ -97,7 +97,7 @@ func (b *Backend) CompleteMultipartUpload(ctx context.Context, bucket, key, uplo
 			rec.Checksum = &object.Checksum{Algorithm: up.ChecksumAlgorithm, Value: v, Type: object.ChecksumComposite}
 		}
 	}
-	info, err := b.commit(ctx, r, bucket, key, rel, namedTemp(f), &rec, nil)
+	info, err := b.commit(ctx, br, bucket, key, rel, namedTemp(f), &rec, nil)
 	if err != nil {
 		return object.ObjectInfo{}, err
 	}

@@ -32,14 +32,17 @@
 //     with ".fedstore" are reserved and rejected, as are "." and "..", empty
 //     segments, NUL bytes, segments over 255 bytes and a leading "/".
 //   - Every path inside a bucket is resolved beneath DATA/BUCKET, so no key
-//     and no symbolic link leads outside it: GET and HEAD open objects with
-//     one openat2 (RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS:
-//     no symbolic link is followed at all; openat2.go) and a small PUT opens
-//     the target directory the same way (putdir.go), where the kernel has
-//     openat2; everything else goes through os.Root, which follows links
-//     that stay inside the bucket. Objects are opened with O_NOFOLLOW and
-//     symbolic links are not listed. fedstore never creates links: one
-//     planted in a bucket's directory by hand reads as no key.
+//     and no symbolic link leads outside it. Where the kernel has openat2,
+//     GET and HEAD open objects, and writes open the key's directory, with
+//     one openat2 (RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS;
+//     openat2.go, putdir.go): no symbolic link inside a bucket is followed.
+//     fedstore never creates links; one planted in a bucket's directory by
+//     hand reads as no key, a PUT through it is refused (ErrKeyConflict)
+//     and a DELETE through it removes nothing. The bucket directory itself
+//     may be a link. Without openat2 everything goes through os.Root,
+//     which follows links that stay inside the bucket, for reads and
+//     writes alike. Objects are opened with O_NOFOLLOW and symbolic links
+//     are not listed.
 //
 // It must not import net/http or any API package.
 package posix

@@ -171,6 +171,10 @@ func (b *Backend) DeleteObject(ctx context.Context, bucket, key string) error {
 	}
 	unlock := b.keys.lock(bucket + "/" + rel)
 	defer unlock()
+	if b.throughLink(br, rel) {
+		br.release()
+		return nil // reads see no such key there (openat2.go): nothing to delete
+	}
 	fi, err := br.root.Lstat(rel)
 	if errors.Is(err, syscall.ENOENT) && br.stale() {
 		if br, err = b.reopen(bucket, br); err != nil {

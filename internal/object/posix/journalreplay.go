@@ -99,11 +99,11 @@ func (b *Backend) restore(rec *journalRecord) error {
 	if rel, err := keyToPath(pathToKey(rec.rel)); err != nil || rel != rec.rel {
 		return fmt.Errorf("%w: %q", object.ErrInvalidKey, rec.rel)
 	}
-	r, err := b.openBucket(rec.bucket)
+	br, err := b.acquireBucketFresh(rec.bucket)
 	if err != nil {
 		return err
 	}
-	defer r.Close()
+	defer br.release()
 	f, err := b.createTempFile()
 	if err != nil {
 		return err
@@ -119,7 +119,7 @@ func (b *Backend) restore(rec *journalRecord) error {
 	if err := os.Chtimes(f.Name(), mt, mt); err != nil {
 		return fmt.Errorf("posix: set mtime: %w", err)
 	}
-	return b.renameInto(r, rec.bucket, rec.rel, f, false)
+	return b.renameInto(br, rec.bucket, rec.rel, f, false)
 }
 
 // Close checkpoints and closes the journal (a clean shutdown leaves nothing

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 
 	"golang.org/x/sys/unix"
 
@@ -79,6 +80,27 @@ func openat2Object(dirfd int, rel string) (int, error) {
 			continue
 		}
 		return fd, err
+	}
+}
+
+// throughLink reports whether the directory of rel is reached through a
+// symbolic link inside the bucket where openat2 is in use: reads do not
+// follow it, so neither do writes (putdir.go) nor deletes.
+func (b *Backend) throughLink(br *bucketRoot, rel string) bool {
+	dir := path.Dir(rel)
+	if dir == "." || !b.useOpenat2(br) {
+		return false
+	}
+	how := unix.OpenHow{Flags: unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC, Resolve: resolveFlags}
+	for attempt := 0; ; attempt++ {
+		fd, err := unix.Openat2(br.fd, dir, &how)
+		if err == unix.EINTR || (err == unix.EAGAIN && attempt < openat2Retries) {
+			continue
+		}
+		if err == nil {
+			unix.Close(fd)
+		}
+		return err == unix.ELOOP
 	}
 }
 

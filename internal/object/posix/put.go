@@ -97,7 +97,6 @@ func (b *Backend) PutObject(ctx context.Context, bucket, key string, body io.Rea
 		return object.ObjectInfo{}, err
 	}
 	defer br.release()
-	r := br.root
 	t, err := b.newPutTemp() // anontemp.go
 	if err != nil {
 		return object.ObjectInfo{}, err
@@ -121,7 +120,7 @@ func (b *Backend) PutObject(ctx context.Context, bucket, key string, body io.Rea
 	if keep != nil {
 		data = keep.Bytes()
 	}
-	info, err := b.commit(ctx, r, bucket, key, rel, t, &rec, data)
+	info, err := b.commit(ctx, br, bucket, key, rel, t, &rec, data)
 	committed = err == nil
 	return info, err
 }
@@ -166,7 +165,7 @@ func closeTemp(f *os.File, renamed bool) {
 // metadata, the rename into place (creating parent directories) and the fsync
 // of the directory. data, when not nil, is the file's content, kept while it
 // was written (the journal needs it).
-func (b *Backend) commit(ctx context.Context, r *os.Root, bucket, key, rel string, t *putTemp, rec *metaRecord, data []byte) (object.ObjectInfo, error) {
+func (b *Backend) commit(ctx context.Context, br *bucketRoot, bucket, key, rel string, t *putTemp, rec *metaRecord, data []byte) (object.ObjectInfo, error) {
 	f := t.f
 	// Small objects with xattr metadata are made durable by the journal
 	// (journal.go); everything else by fsyncs of the file and directory.
@@ -227,7 +226,7 @@ func (b *Backend) commit(ctx context.Context, r *os.Root, bucket, key, rel strin
 	// key that conflicts fails without one. The renames go through it, and
 	// the replaced file's inode is read in it.
 	dir, _ := path.Split(rel)
-	parent, err := b.openParent(r, bucket, dir)
+	parent, err := b.openParent(br, bucket, dir)
 	if err != nil {
 		if !viaJournal {
 			b.removeSidecar(bucket, rel, id.ino)
@@ -237,11 +236,11 @@ func (b *Backend) commit(ctx context.Context, r *os.Root, bucket, key, rel strin
 	defer func() { parent.close() }()
 	var oldIno uint64 // the replaced file's, for its sidecar
 	if viaJournal {
-		if err := b.renameJournaled(r, bucket, rel, t, raw, rec.MtimeNs, data, &parent, &oldIno); err != nil {
+		if err := b.renameJournaled(br, bucket, rel, t, raw, rec.MtimeNs, data, &parent, &oldIno); err != nil {
 			return object.ObjectInfo{}, err
 		}
 	} else {
-		if err := b.renameAt(r, bucket, rel, t, true, &parent, &oldIno); err != nil {
+		if err := b.renameAt(br, bucket, rel, t, true, &parent, &oldIno); err != nil {
 			b.removeSidecar(bucket, rel, id.ino)
 			return object.ObjectInfo{}, err
 		}
@@ -268,12 +267,12 @@ func (b *Backend) commit(ctx context.Context, r *os.Root, bucket, key, rel strin
 // is made durable first, then the temp file is renamed into place (through
 // parent, the open directory of rel) without fsyncs. The caller holds the
 // key's lock.
-func (b *Backend) renameJournaled(r *os.Root, bucket, rel string, t *putTemp, meta []byte, mtimeNs int64, data []byte, parent *parentDir, replaced *uint64) error {
+func (b *Backend) renameJournaled(br *bucketRoot, bucket, rel string, t *putTemp, meta []byte, mtimeNs int64, data []byte, parent *parentDir, replaced *uint64) error {
 	ticket, err := b.journal.append(recPut, bucket, rel, meta, mtimeNs, data)
 	if err != nil {
 		return err
 	}
-	err = b.renameAt(r, bucket, rel, t, false, parent, replaced)
+	err = b.renameAt(br, bucket, rel, t, false, parent, replaced)
 	b.journal.release(ticket)
 	if err != nil {
 		// The record must not bring the object back at the next start.
@@ -287,14 +286,14 @@ func (b *Backend) renameJournaled(r *os.Root, bucket, rel string, t *putTemp, me
 
 // renameInto renames the named temp file f to rel inside the bucket, creating the
 // parent directories, and with sync fsyncs the directory.
-func (b *Backend) renameInto(r *os.Root, bucket, rel string, f *os.File, sync bool) error {
+func (b *Backend) renameInto(br *bucketRoot, bucket, rel string, f *os.File, sync bool) error {
 	dir, _ := path.Split(rel)
-	parent, err := b.openParent(r, bucket, dir)
+	parent, err := b.openParent(br, bucket, dir)
 	if err != nil {
 		return err
 	}
 	defer func() { parent.close() }()
-	return b.renameAt(r, bucket, rel, namedTemp(f), sync, &parent, nil)
+	return b.renameAt(br, bucket, rel, namedTemp(f), sync, &parent, nil)
 }
 
 // renameAt publishes the temp file t as rel's name in *parent, the open
@@ -306,7 +305,7 @@ func (b *Backend) renameInto(r *os.Root, bucket, rel string, f *os.File, sync bo
 // (RENAME_NOREPLACE) is tried first: a new key then costs no lookup of a
 // file that is not there (an fstatat was 4% of a small PUT's CPU); only
 // when something is there is it looked up, and replaced.
-func (b *Backend) renameAt(r *os.Root, bucket, rel string, t *putTemp, sync bool, parent *parentDir, replaced *uint64) error {
+func (b *Backend) renameAt(br *bucketRoot, bucket, rel string, t *putTemp, sync bool, parent *parentDir, replaced *uint64) error {
 	dir, base := path.Split(rel)
 	published := func() error {
 		if sync {
@@ -357,13 +356,13 @@ func (b *Backend) renameAt(r *os.Root, bucket, rel string, t *putTemp, sync bool
 		case errors.Is(err, syscall.ENOENT) && attempt < commitRetries:
 			// A concurrent delete removed the empty parent.
 			parent.close()
-			if *parent, err = b.openParent(r, bucket, dir); err != nil {
+			if *parent, err = b.openParent(br, bucket, dir); err != nil {
 				return err
 			}
 			continue
 		case errors.Is(err, syscall.EISDIR) || errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST):
 			// The target is a directory: fine only if it holds no keys.
-			if !removedDir && removeEmptyDirs(r, rel) == nil && r.Remove(rel) == nil {
+			if !removedDir && removeEmptyDirs(br.root, rel) == nil && br.root.Remove(rel) == nil {
 				removedDir = true
 				continue
 			}
