@@ -51,17 +51,16 @@ type Authorizer struct {
 	log     *slog.Logger
 	pool    sync.Pool // *scratch
 
-	mu       sync.RWMutex
-	sessions map[string]*policy.Policy // session policy JSON -> compiled
-	claims   *internTable              // claim name -> "jwt:<lower claim>"
-	roles    *internTable              // assumed-role ARN -> role ARN
+	mu         sync.RWMutex
+	sessions   map[string]*policy.Policy // session policy JSON -> compiled
+	claims     *internTable              // claim name -> "jwt:<lower claim>"
+	principals *principalTable
 }
 
 // Cache bounds.
 const (
 	maxSessionPolicies = 1024
 	maxClaimNames      = 1024
-	maxRoleARNs        = 4096
 )
 
 // scratch is per-evaluation storage reused through a pool.
@@ -69,18 +68,18 @@ type scratch struct {
 	ctx  policy.Context
 	set  policy.Set
 	arns [2]string
-	vals [5][1]string
+	typ  [1]string // the value of aws:PrincipalType, when not from a principalCtx
 }
 
 // New returns an Authorizer over pol.
 func New(pol Policies, opts Options) *Authorizer {
 	a := &Authorizer{
-		pol:      pol,
-		account:  opts.AccountID,
-		log:      opts.Logger,
-		sessions: map[string]*policy.Policy{},
-		claims:   newInternTable(maxClaimNames, claimKeyOf),
-		roles:    newInternTable(maxRoleARNs, roleARN),
+		pol:        pol,
+		account:    opts.AccountID,
+		log:        opts.Logger,
+		sessions:   map[string]*policy.Policy{},
+		claims:     newInternTable(maxClaimNames, claimKeyOf),
+		principals: newPrincipalTable(),
 	}
 	if a.account == "" {
 		a.account = DefaultAccountID
@@ -107,8 +106,12 @@ func (a *Authorizer) Authorize(_ context.Context, req Request) error {
 	}
 	sc := a.pool.Get().(*scratch)
 	defer a.release(sc)
+	var pc *principalCtx // nil for the anonymous caller
+	if p.Kind == authn.Session || p.Kind == authn.User {
+		pc = a.principal(p)
+	}
 	preq := policy.Request{Action: req.Action, Resource: req.Resource}
-	a.fillContext(sc, &req)
+	a.fillContext(sc, &req, pc)
 	preq.Context = sc.ctx
 
 	identity := policy.Decision{Statement: -1}
@@ -116,7 +119,7 @@ func (a *Authorizer) Authorize(_ context.Context, req Request) error {
 	switch p.Kind {
 	case authn.Session, authn.User:
 		sc.arns[0] = p.ARN
-		sc.arns[1] = a.roleARNOf(p.ARN)
+		sc.arns[1] = pc.role
 		preq.Principal = policy.Principal{Account: a.account, ARNs: sc.arns[:]}
 		if sc.arns[0] == "" {
 			preq.Principal.ARNs = nil
@@ -189,7 +192,6 @@ func (a *Authorizer) release(sc *scratch) {
 	clear(sc.set)
 	sc.set = sc.set[:0]
 	sc.arns = [2]string{}
-	sc.vals = [5][1]string{}
 	a.pool.Put(sc)
 }
 

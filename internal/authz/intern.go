@@ -5,12 +5,12 @@ import (
 	"sync/atomic"
 )
 
-// internTable maps a string to a value derived from it, read on every
-// request without a lock: readers load an immutable map through an atomic
-// pointer, and a miss copies the map with the new entry (under a mutex that
-// only writers take). A read-write mutex here made every request write the
-// mutex's reader count, a cache line that bounces between cores under
-// parallel load. The table is bounded: when full, it starts over.
+// internTable maps a string to a value derived from it, read without a
+// lock: readers load an immutable map through an atomic pointer, and a miss
+// copies the map with the new entry (under a mutex that only writers take).
+// A read-write mutex here made every request write the mutex's reader
+// count, a cache line that bounces between cores under parallel load. The
+// table is bounded: when full, it starts over.
 type internTable struct {
 	max  int
 	mu   sync.Mutex

@@ -300,3 +300,36 @@ func TestContextSetLowerShadows(t *testing.T) {
 		})
 	}
 }
+
+func TestContextAppend(t *testing.T) {
+	t.Parallel()
+	var block Context
+	block.SetLower("aws:username", "alice")
+	block.SetLower("jwt:team", "blue")
+	var c Context
+	c.SetLower("aws:username", "from-request")
+	c.SetLower("aws:sourceip", "10.0.0.1")
+	c.Append(&block)
+	want := map[string][]string{"aws:username": {"alice"}, "jwt:team": {"blue"}, "aws:sourceip": {"10.0.0.1"}}
+	for k, w := range want {
+		if got, ok := c.Get(k); !ok || !slices.Equal(got, w) {
+			t.Errorf("after Append, Get(%q) = %q, %v; want %q", k, got, ok, w)
+		}
+	}
+	if c.Len() != 3 {
+		t.Errorf("after Append, Len() = %d, want 3", c.Len())
+	}
+	// What follows the block shadows it, and changing c leaves the block
+	// alone.
+	c.SetLower("jwt:team", "red")
+	c.Set("aws:username", "bob")
+	if got, _ := c.Get("jwt:team"); !slices.Equal(got, []string{"red"}) {
+		t.Errorf("Get(jwt:team) = %q, want [red]", got)
+	}
+	if got, _ := block.Get("aws:username"); !slices.Equal(got, []string{"alice"}) {
+		t.Errorf("the appended block changed: Get(aws:username) = %q, want [alice]", got)
+	}
+	if block.Len() != 2 {
+		t.Errorf("the appended block changed: Len() = %d, want 2", block.Len())
+	}
+}

@@ -52,6 +52,15 @@ func (c *Context) SetLower(key string, values ...string) {
 	c.e = append(c.e, ctxEntry{key: key, vals: values})
 }
 
+// Append adds every entry of o after those of c, in o's order, as SetLower
+// would one by one (each shadows an earlier entry of its key), in a single
+// copy: for a block of keys that is the same on many requests, such as a
+// session's, filled once. o is only read, so one o may be appended to many
+// Contexts at once; its values slices are shared, not copied.
+func (c *Context) Append(o *Context) {
+	c.e = append(c.e, o.e...)
+}
+
 // Add appends one value to key.
 func (c *Context) Add(key, value string) {
 	k := lowerString(key)

@@ -85,6 +85,8 @@ func (s Set) Evaluate(req Request) Decision {
 }
 
 func (s Set) evaluate(req *Request) Decision {
+	var buf [maxLowerAction]byte
+	action := lowerAction(&buf, req.Action)
 	allow := notApplicable
 	for _, n := range s {
 		if n.Policy == nil {
@@ -95,7 +97,7 @@ func (s Set) evaluate(req *Request) Decision {
 			if st.effect == Allow && allow.Effect == Allow {
 				continue // only a Deny can change the outcome now
 			}
-			if !st.applies(req) {
+			if !st.applies(req, action) {
 				continue
 			}
 			d := Decision{Effect: st.effect, Policy: n.Name, Statement: i, Sid: st.sid}

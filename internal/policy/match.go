@@ -93,6 +93,14 @@ func (p *pattern) match(s string, ctx *Context, fold bool) bool {
 	if p.nvars == 0 {
 		return glob(p.pieces, nil, s, fold)
 	}
+	// A leading literal that s does not start with fails the match (as glob
+	// would at once), so the variables need not be looked up: most resource
+	// patterns name another bucket than the request's.
+	if pc := &p.pieces[0]; pc.kind == pLit {
+		if _, ok := hasPrefix(s, pc.text, fold); !ok {
+			return false
+		}
+	}
 	var buf [maxInlineVars]string
 	vals := buf[:0]
 	for i := range p.pieces {

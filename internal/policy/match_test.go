@@ -54,6 +54,9 @@ func TestPatternMatch(t *testing.T) {
 		{"missing variable never matches star", "${jwt:nope}*", "anything", compileOpts{wildcards: true, variables: true}, false, false},
 		{"multi-valued variable never matches", "g/${jwt:groups}", "g/g1", compileOpts{variables: true}, false, false},
 		{"empty variable value", "home/${jwt:empty}x", "home/x", compileOpts{variables: true}, false, true},
+		{"variable after another bucket", "arn:aws:s3:::logs/${aws:username}/*", "arn:aws:s3:::data/alice/x", compileOpts{wildcards: true, variables: true}, false, false},
+		{"missing variable after another bucket", "arn:aws:s3:::logs/${jwt:nope}/*", "arn:aws:s3:::data/x/y", compileOpts{wildcards: true, variables: true}, false, false},
+		{"variable after a folded literal", "Home/${aws:username}", "hOME/alice", compileOpts{variables: true}, true, true},
 		{"default used", "home/${jwt:nope, 'guest'}", "home/guest", compileOpts{variables: true}, false, true},
 		{"default unused", "home/${aws:username, 'guest'}", "home/alice", compileOpts{variables: true}, false, true},
 		{"escape star", "a${*}b", "a*b", compileOpts{wildcards: true, variables: true}, false, true},
@@ -157,6 +160,44 @@ func TestGlobDifferential(t *testing.T) {
 		}
 		if got := glob(p.pieces, nil, s, fold); got != want {
 			t.Fatalf("glob(%q, %q, fold=%v) = %v, reference says %v", pat, s, fold, got, want)
+		}
+	}
+}
+
+// TestMatchActionDifferential compares the statement's action matcher (with
+// the action lower-cased once) with matching each pattern case-insensitively,
+// on random patterns compiled as Action values are and random actions, some
+// with runes that fold to ASCII letters (the Kelvin sign, the long s) and
+// some too long to be lower-cased on the stack.
+func TestMatchActionDifferential(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(3, 4))
+	alphabet := []rune{'s', '3', ':', 'g', 'G', 'e', 'T', 'k', 'K', 'ſ', '\u212a', '*', '?'}
+	gen := func(n int, wild bool) string {
+		var b strings.Builder
+		for range rng.IntN(n + 1) {
+			r := alphabet[rng.IntN(len(alphabet))]
+			if !wild && (r == '*' || r == '?') {
+				r = 'g'
+			}
+			b.WriteRune(r)
+		}
+		return b.String()
+	}
+	for i := 0; i < 20000; i++ {
+		var st statement
+		for range 1 + rng.IntN(3) {
+			p, _, _ := compilePattern(gen(6, i%3 != 0), compileOpts{wildcards: true, lower: true, prefix: true})
+			st.actions = append(st.actions, p)
+		}
+		action := gen(6, false)
+		if i%50 == 0 {
+			action = strings.Repeat("g", maxLowerAction+rng.IntN(2)-1) + action
+		}
+		var buf [maxLowerAction]byte
+		want := anyMatch(st.actions, action, nil, true)
+		if got := st.matchAction(action, lowerAction(&buf, action)); got != want {
+			t.Fatalf("matchAction(%q) over %d patterns = %v, matching each says %v", action, len(st.actions), got, want)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // statement is one compiled Statement.
@@ -21,12 +22,13 @@ type statement struct {
 	condRaw      []condBlock // for Marshal, sorted by operator
 }
 
-// applies reports whether the statement matches the request.
-func (s *statement) applies(r *Request) bool {
+// applies reports whether the statement matches the request. action is
+// r.Action as lowerAction returns it.
+func (s *statement) applies(r *Request, action []byte) bool {
 	if s.principal != nil && s.principal.match(&r.Principal) == s.notPrincipal {
 		return false
 	}
-	if anyMatch(s.actions, r.Action, nil, true) == s.notAction {
+	if s.matchAction(r.Action, action) == s.notAction {
 		return false
 	}
 	if anyMatch(s.resources, r.Resource, &r.Context, false) == s.notResource {
@@ -38,6 +40,62 @@ func (s *statement) applies(r *Request) bool {
 		}
 	}
 	return true
+}
+
+// matchAction is anyMatch(s.actions, action, nil, true). Given lower, the
+// action lower-cased (see lowerAction), it decides the usual patterns with
+// one comparison instead of folding case against each: an action pattern's
+// text is lower-cased when compiled (and is ASCII, as checkAction admits no
+// other byte; any other pattern goes the general way), and for an ASCII
+// action, matching it case-insensitively is matching the lower-cased action
+// exactly.
+func (s *statement) matchAction(action string, lower []byte) bool {
+	for i := range s.actions {
+		p := &s.actions[i]
+		if lower == nil || !p.ascii {
+			if p.match(action, nil, true) {
+				return true
+			}
+			continue
+		}
+		switch p.mode {
+		case mAny:
+			return true
+		case mExact:
+			if string(lower) == p.lit {
+				return true
+			}
+		case mPrefix:
+			if len(lower) >= len(p.lit) && string(lower[:len(p.lit)]) == p.lit {
+				return true
+			}
+		default:
+			if p.match(action, nil, true) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// maxLowerAction is the longest action lowerAction handles; S3's longest
+// is under 50 bytes.
+const maxLowerAction = 64
+
+// lowerAction returns action lower-cased in buf, or nil when it is not
+// ASCII or is longer than buf (matching then folds case as it goes).
+func lowerAction(buf *[maxLowerAction]byte, action string) []byte {
+	if len(action) > len(buf) {
+		return nil
+	}
+	for i := 0; i < len(action); i++ {
+		c := action[i]
+		if c >= utf8.RuneSelf {
+			return nil
+		}
+		buf[i] = lowerASCII(c)
+	}
+	return buf[:len(action)]
 }
 
 func anyMatch(ps []pattern, s string, ctx *Context, fold bool) bool {
