@@ -211,7 +211,10 @@ func TestWatchOverflow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range 10 {
+	// Enough writes that etcd's watch stream has delivered more than two
+	// of them before the test reads any, however loaded the machine: with
+	// ten, a busy CI machine once delivered them only as the test read.
+	for i := range 100 {
 		if _, err := s.Put(ctx, "k", []byte{byte(i)}, state.AnyRevision); err != nil {
 			t.Fatal(err)
 		}

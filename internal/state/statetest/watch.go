@@ -33,6 +33,28 @@ func (s *suite) expect(t *testing.T, ch <-chan state.Event, typ state.EventType,
 	}
 }
 
+// expectDelete receives the delete event of key, made after revision after
+// and before a List answered revision listed, and returns its revision.
+// Delete does not return its revision, so where other writers share the
+// store's revisions (WithSharedRevisions) the List may come later than the
+// delete, and only the bounds are known; otherwise it is listed exactly.
+func (s *suite) expectDelete(t *testing.T, ch <-chan state.Event, key string, after, listed int64) int64 {
+	t.Helper()
+	ev := s.recv(t, ch)
+	rev := ev.KV.Revision
+	ok := rev == listed
+	if s.shared {
+		ok = rev > after && rev <= listed
+	}
+	if ev.Type != state.EventDelete || ev.KV.Key != key || !ok {
+		t.Fatalf("event %v %q@%d, want %v %q after %d, at %d at the latest (shared revisions: %v)", ev.Type, ev.KV.Key, rev, state.EventDelete, key, after, listed, s.shared)
+	}
+	if ev.KV.Value != nil {
+		t.Fatalf("delete event carries a value %q", ev.KV.Value)
+	}
+	return rev
+}
+
 func (s *suite) testWatchOrdering(t *testing.T) {
 	st := s.open(t)
 	ch, _ := s.watch(t, st, "w/", 0)
@@ -46,7 +68,7 @@ func (s *suite) testWatchOrdering(t *testing.T) {
 	s.expect(t, ch, state.EventPut, "w/a", "1", ra)
 	s.expect(t, ch, state.EventPut, "w/b", "2", rb)
 	s.expect(t, ch, state.EventPut, "w/a", "3", ra2)
-	s.expect(t, ch, state.EventDelete, "w/a", "", rd)
+	rd = s.expectDelete(t, ch, "w/a", ra2, rd)
 	quiet(t, ch)
 	s.expect(t, all, state.EventPut, "w/a", "1", ra)
 	s.expect(t, all, state.EventPut, "x/ignored", "x", rx)
@@ -63,7 +85,7 @@ func (s *suite) testWatchReplay(t *testing.T) {
 	r3 := mustList(t, st, "", state.ListOptions{}).Revision
 	ch, _ := s.watch(t, st, "r/", r2)
 	s.expect(t, ch, state.EventPut, "r/2", "b", r2)
-	s.expect(t, ch, state.EventDelete, "r/1", "", r3)
+	r3 = s.expectDelete(t, ch, "r/1", r2, r3)
 	r4 := mustPut(t, st, "r/3", "c", state.AnyRevision)
 	s.expect(t, ch, state.EventPut, "r/3", "c", r4)
 	// Two watchers from the same revision see the same history.
