@@ -72,6 +72,7 @@ func TestAnonTempFiles(t *testing.T) {
 			}
 			tmpEmpty := func(when string) {
 				t.Helper()
+				b.waitRetired() // replaced files are unlinked in the background (retire.go)
 				ents, err := os.ReadDir(b.tmp)
 				if err != nil {
 					t.Fatal(err)

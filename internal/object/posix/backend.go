@@ -69,6 +69,9 @@ type Backend struct {
 	bodies   memBodies // buffers of small objects read whole (smallbody.go)
 	// noReplaceUnsupported: the filesystem refused RENAME_NOREPLACE (put.go).
 	noReplaceUnsupported atomic.Bool
+	// noExchange: the filesystem refused RENAME_EXCHANGE (retire.go).
+	noExchange atomic.Bool
+	retirer    retirer
 	// anonTemp: PUTs write unnamed temp files (anontemp.go).
 	anonTemp bool
 

@@ -125,6 +125,7 @@ func (b *Backend) restore(rec *journalRecord) error {
 // Close checkpoints and closes the journal (a clean shutdown leaves nothing
 // to replay). The Backend must not be used afterwards.
 func (b *Backend) Close() error {
+	b.closeRetirer()
 	if b.journal == nil {
 		return nil
 	}

@@ -341,6 +341,9 @@ func (b *Backend) renameAt(br *bucketRoot, bucket, rel string, t *putTemp, sync 
 		}
 		*replaced = parent.regularIno(base)
 	}
+	if replaced != nil && *replaced != 0 && b.exchange(tmpName, parent.fd, base) {
+		return published() // the replaced file is retired (retire.go)
+	}
 	removedDir := false
 	for attempt := 0; ; attempt++ {
 		err := renameatRetry(tmpName, parent.fd, base)
