@@ -292,13 +292,23 @@ func browserLogin(ctx context.Context, env loginEnv, d oauth.Discovery, clientID
 			msg = "Sign-in failed: " + res.err.Error()
 		}
 		_, _ = fmt.Fprintf(w, "<!DOCTYPE html><title>fedstore login</title><p id=\"result\">%s</p>\n", html.EscapeString(msg))
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush() // the page is out before the command may end
+		}
 		select {
 		case done <- res:
 		default:
 		}
 	})}
 	go func() { _ = srv.Serve(ln) }()
-	defer func() { _ = srv.Close() }()
+	defer func() {
+		// Shutdown, not Close: the handler that just answered the redirect
+		// finishes its page first (Close cut it off: the browser showed a
+		// dropped connection instead of the result).
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}()
 	authURL := d.AuthURL(oauth.AuthRequest{ClientID: clientID, RedirectURI: redirect, State: state, Nonce: nonce, Verifier: verifier, Scope: o.scope})
 	if _, err := fmt.Fprintf(env.out, "Open this URL to sign in:\n\n  %s\n\nWaiting for the sign-in (redirect to %s)...\n", authURL, redirect); err != nil {
 		return oauth.Tokens{}, fmt.Errorf("print: %w", err)

@@ -3,17 +3,21 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/fedstore/fedstore/internal/awsconfig"
 	"github.com/fedstore/fedstore/internal/server"
+	"github.com/fedstore/fedstore/internal/signin/oauth"
 )
 
 func TestPickProvider(t *testing.T) {
@@ -144,5 +148,56 @@ func TestSTSExchange(t *testing.T) {
 	if _, err := stsExchange(context.Background(), srv.Client(), c, "alice", "bad"); err == nil ||
 		!strings.Contains(err.Error(), "AccessDenied: no policy for roles []") {
 		t.Fatalf("refused exchange: %v", err)
+	}
+}
+
+// lineWriter sends each write to a channel (the login's progress output).
+type lineWriter chan string
+
+func (w lineWriter) Write(p []byte) (int, error) {
+	w <- string(p)
+	return len(p), nil
+}
+
+// TestBrowserLoginAnswersForgedRedirect: a redirect to the loopback
+// listener with another sign-in's state gets the "does not match" page in
+// full, and the login fails without credentials. Until the listener was
+// shut down rather than closed, the command could end before its page was
+// out (the browser saw a dropped connection); twenty rounds catch that.
+func TestBrowserLoginAnswersForgedRedirect(t *testing.T) {
+	t.Parallel()
+	redirectRE := regexp.MustCompile(`redirect to (http://127\.0\.0\.1:\d+/callback)`)
+	for round := range 20 {
+		out := make(lineWriter, 8)
+		env := loginEnv{getenv: func(string) string { return "" }, hc: http.DefaultClient, out: out, clock: time.Now, rand: rand.Reader}
+		d := oauth.Discovery{Issuer: "http://idp.invalid", AuthorizationEndpoint: "http://idp.invalid/auth", TokenEndpoint: "http://idp.invalid/token"}
+		errc := make(chan error, 1)
+		go func() {
+			_, err := browserLogin(context.Background(), env, d, "cli", loginOptions{noBrowser: true})
+			errc <- err
+		}()
+		var redirect string
+		for redirect == "" {
+			select {
+			case s := <-out:
+				if m := redirectRE.FindStringSubmatch(s); m != nil {
+					redirect = m[1]
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("no redirect URL printed")
+			}
+		}
+		resp, err := http.Get(redirect + "?code=stolen&state=forged")
+		if err != nil {
+			t.Fatalf("round %d: forged redirect: %v", round, err)
+		}
+		page, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(page), "state does not match") {
+			t.Fatalf("round %d: forged redirect: %d %q, %v", round, resp.StatusCode, page, err)
+		}
+		if err := <-errc; err == nil || !strings.Contains(err.Error(), "state does not match") {
+			t.Fatalf("round %d: login after a forged redirect: %v", round, err)
+		}
 	}
 }
