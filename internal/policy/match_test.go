@@ -139,17 +139,7 @@ func TestGlobDifferential(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
 	alphabet := []rune{'a', 'b', 'A', ':', '/', 'é', 'É', '*', '?'}
-	gen := func(n int, wild bool) string {
-		var b strings.Builder
-		for range rng.IntN(n + 1) {
-			r := alphabet[rng.IntN(len(alphabet))]
-			if !wild && (r == '*' || r == '?') {
-				r = 'a'
-			}
-			b.WriteRune(r)
-		}
-		return b.String()
-	}
+	gen := func(n int, wild bool) string { return randomText(rng, alphabet, n, wild, 'a') }
 	for i := 0; i < 20000; i++ {
 		pat, s := gen(7, true), gen(9, false)
 		fold := i%2 == 1
@@ -173,17 +163,7 @@ func TestMatchActionDifferential(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(3, 4))
 	alphabet := []rune{'s', '3', ':', 'g', 'G', 'e', 'T', 'k', 'K', 'ſ', '\u212a', '*', '?'}
-	gen := func(n int, wild bool) string {
-		var b strings.Builder
-		for range rng.IntN(n + 1) {
-			r := alphabet[rng.IntN(len(alphabet))]
-			if !wild && (r == '*' || r == '?') {
-				r = 'g'
-			}
-			b.WriteRune(r)
-		}
-		return b.String()
-	}
+	gen := func(n int, wild bool) string { return randomText(rng, alphabet, n, wild, 'g') }
 	for i := 0; i < 20000; i++ {
 		var st statement
 		for range 1 + rng.IntN(3) {
@@ -200,4 +180,18 @@ func TestMatchActionDifferential(t *testing.T) {
 			t.Fatalf("matchAction(%q) over %d patterns = %v, matching each says %v", action, len(st.actions), got, want)
 		}
 	}
+}
+
+// randomText is up to n runes drawn from alphabet; without wild, a '*' or
+// '?' drawn becomes tame.
+func randomText(rng *rand.Rand, alphabet []rune, n int, wild bool, tame rune) string {
+	var b strings.Builder
+	for range rng.IntN(n + 1) {
+		r := alphabet[rng.IntN(len(alphabet))]
+		if !wild && (r == '*' || r == '?') {
+			r = tame
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
